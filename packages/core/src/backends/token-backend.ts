@@ -1,0 +1,52 @@
+/** What a backend holds: the serialized cache (opaque to the backend) and its version. */
+export interface StoredToken {
+  /** The serialized token cache (MSAL's unified cache JSON, possibly encrypted). Opaque to backends. */
+  data: string;
+  /** An opaque version (ETag, VersionId, row version, mtime+hash...) used for `expectedVersion`. */
+  version?: string;
+}
+
+/** Options of {@link TokenBackend.save}. */
+export interface SaveOptions {
+  /**
+   * Conditional write. A string: the save succeeds only if the stored version is still this one.
+   * `null`: create-only, the save succeeds only if nothing is stored. Omitted: unconditional.
+   * A lost condition rejects with `TokenCacheConflictError` and leaves the stored copy untouched.
+   */
+  expectedVersion?: string | null;
+}
+
+/** Options of {@link TokenBackend.lock}. */
+export interface LockOptions {
+  /** Give up (with `TokenBackendError`) after this long. */
+  timeoutMs?: number;
+}
+
+/** Releases a lock taken with {@link TokenBackend.lock}. Safe to call more than once. */
+export type ReleaseLock = () => Promise<void>;
+
+/**
+ * Storage for a token cache. Backends store an opaque string and know nothing of tokens; every
+ * failure surfaces as `TokenBackendError` (with the backend name and cause), and a failed write
+ * leaves the previous good copy in place.
+ *
+ * @example
+ * ```ts
+ * class MapBackend implements TokenBackend {
+ *   #value?: StoredToken;
+ *   async load() { return this.#value; }
+ *   async save(data: string) { this.#value = { data, version: String(Date.now()) }; return { version: this.#value.version }; }
+ *   async delete() { this.#value = undefined; }
+ * }
+ * ```
+ */
+export interface TokenBackend {
+  /** The stored cache and its version, or `undefined` when nothing is stored. */
+  load(): Promise<StoredToken | undefined>;
+  /** Store `data`; honours `expectedVersion` (see {@link SaveOptions}). Returns the new version. */
+  save(data: string, options?: SaveOptions): Promise<{ version?: string }>;
+  /** Remove what is stored; no error when nothing is. */
+  delete(): Promise<void>;
+  /** Optional cross-process lock held around a refresh, so that N processes make one token request. */
+  lock?(options?: LockOptions): Promise<ReleaseLock>;
+}

@@ -1,0 +1,206 @@
+/**
+ * The error hierarchy of o365-ts. Every class has a stable `code` that callers can switch on;
+ * server details (AADSTS numbers, correlation id) are carried as fields, never secrets.
+ */
+
+/** Details an identity-platform error answer carries (the fields Microsoft documents). */
+export interface ServerErrorDetails {
+  /** OAuth `error`, e.g. `invalid_grant`. */
+  error?: string;
+  /** `error_description`, starting with the AADSTS code. Tokens and secrets are never part of it. */
+  errorDescription?: string;
+  /** AADSTS numbers from `error_codes`. */
+  errorCodes?: number[];
+  /** `suberror`, e.g. `consent_required`, `basic_action`. */
+  suberror?: string;
+  correlationId?: string;
+  traceId?: string;
+  /** HTTP status of the answer, when there was one. */
+  status?: number;
+}
+
+/** Options shared by every o365-ts error. */
+export interface O365ErrorOptions extends ServerErrorDetails {
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error thrown by o365-ts.
+ *
+ * @example
+ * ```ts
+ * try { await account.authenticate(); }
+ * catch (e) { if (e instanceof O365Error) console.error(e.code, e.message); }
+ * ```
+ */
+export class O365Error extends Error {
+  /** Stable, machine-readable identifier of the error kind. */
+  readonly code: string = 'O365_ERROR';
+  readonly error?: string;
+  readonly errorDescription?: string;
+  readonly errorCodes?: number[];
+  readonly suberror?: string;
+  readonly correlationId?: string;
+  readonly traceId?: string;
+  readonly status?: number;
+
+  constructor(message: string, options: O365ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    if (options.error !== undefined) this.error = options.error;
+    if (options.errorDescription !== undefined) this.errorDescription = options.errorDescription;
+    if (options.errorCodes !== undefined) this.errorCodes = options.errorCodes;
+    if (options.suberror !== undefined) this.suberror = options.suberror;
+    if (options.correlationId !== undefined) this.correlationId = options.correlationId;
+    if (options.traceId !== undefined) this.traceId = options.traceId;
+    if (options.status !== undefined) this.status = options.status;
+  }
+}
+
+/**
+ * Authentication failed. Subclasses say why; this base is used when no more specific reason applies
+ * (malformed redirect URL, wrong `state`, a server answer that cannot be classified...).
+ *
+ * @example
+ * ```ts
+ * if (err instanceof AuthenticationError) console.error(err.code, err.errorCodes, err.correlationId);
+ * ```
+ */
+export class AuthenticationError extends O365Error {
+  override readonly code: string = 'AUTHENTICATION_FAILED';
+}
+
+/**
+ * The credentials are wrong: client secret or certificate, username or password, unknown client id
+ * (AADSTS7000215, 700027, 50126, 700016). Retrying with the same credentials will not help.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof InvalidCredentialsError) console.error('Check the client secret'); }
+ * ```
+ */
+export class InvalidCredentialsError extends AuthenticationError {
+  override readonly code: string = 'INVALID_CREDENTIALS';
+}
+
+/**
+ * The access token expired and could not be refreshed (refresh token expired or revoked:
+ * AADSTS70008, 700082, 50173, `invalid_grant`). The user has to sign in again.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof TokenExpiredError) await account.authenticate(); }
+ * ```
+ */
+export class TokenExpiredError extends AuthenticationError {
+  override readonly code: string = 'TOKEN_EXPIRED';
+}
+
+/**
+ * The identity platform needs the user: consent (AADSTS65001), MFA (AADSTS50076),
+ * `interaction_required`, `login_required`. Run an interactive flow.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof InteractionRequiredError) console.error(e.suberror); }
+ * ```
+ */
+export class InteractionRequiredError extends AuthenticationError {
+  override readonly code: string = 'INTERACTION_REQUIRED';
+}
+
+/** Options of {@link TokenBackendError}. */
+export interface TokenBackendErrorOptions {
+  /** Name of the backend class, e.g. `FileSystemTokenBackend`. */
+  backend: string;
+  /** Where: a file path, bucket/key, secret name... Never secret material. */
+  location?: string;
+  cause?: unknown;
+}
+
+/**
+ * A token backend could not load, save or delete: unreachable service, permission denied,
+ * corrupted data. The stored copy is left as it was.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof TokenBackendError) console.error(e.backend, e.location, e.cause); }
+ * ```
+ */
+export class TokenBackendError extends O365Error {
+  override readonly code: string = 'TOKEN_BACKEND_ERROR';
+  readonly backend: string;
+  readonly location?: string;
+
+  constructor(message: string, options: TokenBackendErrorOptions) {
+    super(message, { cause: options.cause });
+    this.backend = options.backend;
+    if (options.location !== undefined) this.location = options.location;
+  }
+}
+
+/**
+ * A conditional save lost: the stored version is not the expected one (another process wrote
+ * first), or a create-only save found something already stored. Reload and retry.
+ *
+ * @example
+ * ```ts
+ * try { await backend.save(data, { expectedVersion: v }); }
+ * catch (e) { if (e instanceof TokenCacheConflictError) { const fresh = await backend.load(); } }
+ * ```
+ */
+export class TokenCacheConflictError extends TokenBackendError {
+  override readonly code: string = 'TOKEN_CACHE_CONFLICT';
+  /** The version the caller expected (`null`: nothing stored). */
+  readonly expectedVersion?: string | null;
+  /** The version found, when the backend knows it. */
+  readonly actualVersion?: string;
+
+  constructor(
+    message: string,
+    options: TokenBackendErrorOptions & { expectedVersion?: string | null; actualVersion?: string },
+  ) {
+    super(message, options);
+    if (options.expectedVersion !== undefined) this.expectedVersion = options.expectedVersion;
+    if (options.actualVersion !== undefined) this.actualVersion = options.actualVersion;
+  }
+}
+
+/** Options of {@link GraphError}. */
+export interface GraphErrorOptions {
+  status: number;
+  /** Graph's `error.code`, e.g. `Request_ResourceNotFound`. */
+  graphCode?: string;
+  requestId?: string;
+  clientRequestId?: string;
+  method?: string;
+  /** URL path (no query string, which may hold user data). */
+  path?: string;
+  cause?: unknown;
+}
+
+/**
+ * Microsoft Graph answered with a non-2xx status.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof GraphError && e.status === 404) return undefined; }
+ * ```
+ */
+export class GraphError extends O365Error {
+  override readonly code: string = 'GRAPH_ERROR';
+  readonly graphCode?: string;
+  readonly requestId?: string;
+  readonly clientRequestId?: string;
+  readonly method?: string;
+  readonly path?: string;
+
+  constructor(message: string, options: GraphErrorOptions) {
+    super(message, { status: options.status, cause: options.cause });
+    if (options.graphCode !== undefined) this.graphCode = options.graphCode;
+    if (options.requestId !== undefined) this.requestId = options.requestId;
+    if (options.clientRequestId !== undefined) this.clientRequestId = options.clientRequestId;
+    if (options.method !== undefined) this.method = options.method;
+    if (options.path !== undefined) this.path = options.path;
+  }
+}
