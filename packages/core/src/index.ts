@@ -6,5 +6,15 @@ export { type Logger, noopLogger } from './logger.js';
 // Backends: file system, env, memory, encryption (backends helper edits only this section).
 
 // Protocol, HTTP and Graph (graph helper edits only this section).
+export {
+  createHttpClient,
+  type HttpClient,
+  type HttpOptions,
+  type HttpRequestInit,
+  type HttpRetryOptions,
+} from './http/http-client.js';
+export { createDispatcher, type DispatcherOptions, type TlsOptions } from './http/dispatcher.js';
+export { NetworkError, HttpTimeoutError, type NetworkErrorOptions } from './http/http-errors.js';
+export { parseRetryAfter } from './http/retry.js';
 
 // Auth, Connection and Account (auth helper edits only this section).

@@ -1,0 +1,218 @@
+import { fetch as undiciFetch, type Dispatcher, type RequestInit, type Response } from 'undici';
+import { noopLogger, type Logger } from '../logger.js';
+import { createDispatcher, type TlsOptions } from './dispatcher.js';
+import { HttpTimeoutError, NetworkError } from './http-errors.js';
+import {
+  RETRYABLE_STATUSES,
+  backoffDelay,
+  isResendable,
+  isRetryableNetworkError,
+  networkErrorCode,
+  parseRetryAfter,
+  type RetryPolicy,
+} from './retry.js';
+
+/** Retry settings of an {@link HttpClient}. */
+export interface HttpRetryOptions {
+  /** Retries after the first attempt (default 3; 0 turns retries off). */
+  maxRetries?: number;
+  /**
+   * Cap of the computed backoff and of an honoured `Retry-After` (default 60 000 ms). When the
+   * server asks to wait longer than this, the response is returned to the caller instead.
+   */
+  maxDelayMs?: number;
+  /** First backoff step (default 500 ms); doubles each retry, with jitter. */
+  baseDelayMs?: number;
+}
+
+/** Options of {@link createHttpClient}. */
+export interface HttpOptions {
+  /** Extra trusted CA(s) and certificate checking. */
+  tls?: TlsOptions;
+  /** Proxy URL, e.g. `http://proxy.corp:8080`. */
+  proxy?: string;
+  /** Per-attempt time to get response headers, also the socket connect and body-idle timeout (default 30 000 ms). */
+  timeoutMs?: number;
+  retry?: HttpRetryOptions;
+  /** Receives method + URL path of each request and retry; never headers, bodies or query strings. */
+  logger?: Logger;
+  /** How to wait between retries; tests inject a fake so they never wait for real. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * A request as undici's `fetch` takes it, plus retry hints.
+ * The dispatcher is the client's own and cannot be overridden per request.
+ */
+export type HttpRequestInit = Omit<RequestInit, 'dispatcher'> & {
+  /** Declares a POST/PATCH safe to send twice (token requests are), enabling retries for it. */
+  idempotent?: boolean;
+  /** `false` disables retries for this request. */
+  retry?: boolean;
+};
+
+/**
+ * `fetch` over one undici dispatcher with TLS trust, proxy, timeouts and retries. Shared by Graph
+ * calls and the token requests of msal-node so they follow the same network rules.
+ */
+export interface HttpClient {
+  /**
+   * Sends a request. Resolves with any HTTP answer (including 4xx/5xx once retries are spent);
+   * rejects with {@link NetworkError} / {@link HttpTimeoutError} when no answer came, or with
+   * the signal's reason when `init.signal` aborted.
+   */
+  fetch(url: string | URL, init?: HttpRequestInit): Promise<Response>;
+  /** The underlying dispatcher, for libraries that take one (msal-node's network client). */
+  readonly dispatcher: Dispatcher;
+  /** Closes the sockets once pending requests finish; calling it again is harmless. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, maxDelayMs: 60_000, baseDelayMs: 500 };
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Creates the HTTP client of o365-ts.
+ *
+ * Retries 429, 500, 502, 503, 504 and broken connections, honouring `Retry-After` (seconds or
+ * HTTP date) and otherwise backing off exponentially with jitter, but only for requests that can
+ * be resent: GET, HEAD, OPTIONS, PUT, DELETE, or any method with `idempotent: true`, and only
+ * when the body is replayable (not a stream).
+ *
+ * @example
+ * ```ts
+ * const http = createHttpClient({ tls: { ca: emu.ca }, timeoutMs: 10_000, retry: { maxRetries: 2 } });
+ * const res = await http.fetch(`${emu.graphUrl}v1.0/me`, { headers: { authorization: `Bearer ${token}` } });
+ * await http.close();
+ * ```
+ */
+export function createHttpClient(options: HttpOptions = {}): HttpClient {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+    throw new RangeError(`timeoutMs must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+  }
+  const policy: RetryPolicy = {
+    maxRetries: options.retry?.maxRetries ?? DEFAULT_POLICY.maxRetries,
+    maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_POLICY.maxDelayMs,
+    baseDelayMs: options.retry?.baseDelayMs ?? DEFAULT_POLICY.baseDelayMs,
+  };
+  if (!(Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 100)) {
+    throw new RangeError(`retry.maxRetries must be an integer from 0 to 100, got ${String(policy.maxRetries)}`);
+  }
+  const logger = options.logger ?? noopLogger;
+  const sleep = options.sleep ?? realSleep;
+  const dispatcher = createDispatcher({
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
+    ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
+    timeoutMs,
+  });
+
+  async function fetchOnce(url: URL, init: RequestInit, userSignal: AbortSignal | undefined, method: string): Promise<Response> {
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = userSignal === undefined ? timeout.signal : AbortSignal.any([userSignal, timeout.signal]);
+    try {
+      return await undiciFetch(url, { ...init, signal, dispatcher });
+    } catch (error) {
+      if (timeout.signal.aborted && userSignal?.aborted !== true) {
+        throw new HttpTimeoutError(`${method} ${url.pathname} got no answer within ${timeoutMs} ms`, {
+          method,
+          path: url.pathname,
+          timeoutMs,
+          cause: error,
+        });
+      }
+      throw error;
+    } finally {
+      // Only the wait for headers is bounded here; a stalled body is caught by the dispatcher's bodyTimeout.
+      clearTimeout(timer);
+    }
+  }
+
+  async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal === undefined) return sleep(ms);
+    signal.throwIfAborted();
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      sleep(ms).then(
+        () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error as Error);
+        },
+      );
+    });
+  }
+
+  async function fetchWithRetries(input: string | URL, init: HttpRequestInit = {}): Promise<Response> {
+    const { idempotent, retry, signal, ...requestInit } = init;
+    const url = new URL(input);
+    const method = (requestInit.method ?? 'GET').toUpperCase();
+    const path = url.pathname;
+    const userSignal = signal ?? undefined;
+    const resendable = retry !== false && isResendable(method, requestInit.body, idempotent);
+    const maxAttempts = resendable ? policy.maxRetries + 1 : 1;
+
+    for (let attempt = 1; ; attempt++) {
+      userSignal?.throwIfAborted();
+      logger.debug('http request', { method, path, attempt });
+      let response: Response;
+      try {
+        response = await fetchOnce(url, requestInit, userSignal, method);
+      } catch (error) {
+        if (userSignal?.aborted === true) throw userSignal.reason;
+        const retryable = error instanceof HttpTimeoutError || isRetryableNetworkError(error);
+        const reason = error instanceof HttpTimeoutError ? 'timeout' : (networkErrorCode(error) ?? 'network error');
+        if (retryable && attempt < maxAttempts) {
+          const delayMs = backoffDelay(attempt - 1, policy);
+          logger.warn('http retry', { method, path, attempt, reason, delayMs });
+          await waitBeforeRetry(delayMs, userSignal);
+          continue;
+        }
+        if (error instanceof HttpTimeoutError) {
+          throw new HttpTimeoutError(error.message, { method, path, timeoutMs, attempts: attempt, cause: error.cause });
+        }
+        throw new NetworkError(`${method} ${path} failed (${reason}) after ${attempt} attempt(s)`, {
+          method,
+          path,
+          attempts: attempt,
+          cause: error,
+        });
+      }
+
+      if (RETRYABLE_STATUSES.has(response.status) && attempt < maxAttempts) {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        if (retryAfterMs === undefined || retryAfterMs <= policy.maxDelayMs) {
+          const delayMs = retryAfterMs ?? backoffDelay(attempt - 1, policy);
+          logger.warn('http retry', { method, path, attempt, status: response.status, delayMs });
+          // Free the connection for reuse before waiting.
+          await response.body?.cancel().catch(() => undefined);
+          await waitBeforeRetry(delayMs, userSignal);
+          continue;
+        }
+        logger.warn('http Retry-After exceeds retry.maxDelayMs; returning the response', {
+          method,
+          path,
+          status: response.status,
+          retryAfterMs,
+        });
+      }
+      logger.debug('http response', { method, path, status: response.status, attempt });
+      return response;
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  return {
+    fetch: fetchWithRetries,
+    dispatcher,
+    // Idempotent: Account, Connection and tests may all close the same client.
+    close: () => (closing ??= dispatcher.close()),
+  };
+}
