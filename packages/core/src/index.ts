@@ -4,6 +4,8 @@ export type { TokenBackend, StoredToken, SaveOptions, LockOptions, ReleaseLock }
 export { type Logger, noopLogger } from './logger.js';
 
 // Backends: file system, env, memory, encryption (backends helper edits only this section).
+export { MemoryTokenBackend, type MemoryTokenBackendOptions } from './backends/memory-backend.js';
+export { FileSystemTokenBackend, type FileSystemTokenBackendOptions } from './backends/file-system-backend.js';
 
 // Protocol, HTTP and Graph (graph helper edits only this section).
 export {
@@ -16,5 +18,24 @@ export {
 export { createDispatcher, type DispatcherOptions, type TlsOptions } from './http/dispatcher.js';
 export { NetworkError, HttpTimeoutError, type NetworkErrorOptions } from './http/http-errors.js';
 export { parseRetryAfter } from './http/retry.js';
+export {
+  Protocol,
+  MSGraphProtocol,
+  CLOUD_ENDPOINTS,
+  type ProtocolOptions,
+  type MSGraphProtocolOptions,
+  type GraphCloud,
+  type CloudEndpoints,
+} from './protocol.js';
+export { SCOPE_HELPERS, OIDC_SCOPES, isScopeHelper, type ScopeHelperName } from './scopes.js';
+export {
+  resolveMainResource,
+  InvalidMainResourceError,
+  ME_RESOURCE,
+  USERS_RESOURCE,
+  GROUPS_RESOURCE,
+  SITES_RESOURCE,
+  type ResolveMainResourceOptions,
+} from './main-resource.js';
 
 // Auth, Connection and Account (auth helper edits only this section).

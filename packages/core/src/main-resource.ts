@@ -1,0 +1,97 @@
+import { O365Error } from './errors.js';
+
+/** The signed-in user's resource, python-o365's `ME_RESOURCE`. */
+export const ME_RESOURCE = 'me';
+/** python-o365's `USERS_RESOURCE`. */
+export const USERS_RESOURCE = 'users';
+/** python-o365's `GROUPS_RESOURCE`. */
+export const GROUPS_RESOURCE = 'groups';
+/** python-o365's `SITES_RESOURCE`. */
+export const SITES_RESOURCE = 'sites';
+
+/**
+ * A `mainResource` that cannot be used: empty after a `user:` / `group:` / `site:` prefix, or
+ * `me` with app-only (client credentials) authentication, which has no signed-in user.
+ *
+ * @example
+ * ```ts
+ * try { resolveMainResource(undefined, { appOnly: true }); }
+ * catch (e) { if (e instanceof InvalidMainResourceError) console.error(e.message); }
+ * ```
+ */
+export class InvalidMainResourceError extends O365Error {
+  override readonly code: string = 'INVALID_MAIN_RESOURCE';
+  /** The value that was given (`undefined` when none was). */
+  readonly resource: string | undefined;
+
+  constructor(message: string, resource: string | undefined) {
+    super(message);
+    this.resource = resource;
+  }
+}
+
+/** Options of {@link resolveMainResource}. */
+export interface ResolveMainResourceOptions {
+  /** `true` for the client credentials flow: there is no signed-in user, so `me` is meaningless. */
+  appOnly: boolean;
+}
+
+const SHORTHANDS: readonly (readonly [prefix: string, collection: string])[] = [
+  ['user:', USERS_RESOURCE],
+  ['group:', GROUPS_RESOURCE],
+  ['site:', SITES_RESOURCE],
+];
+
+/**
+ * Turns a python-o365 style `main_resource` into the Graph path it stands for:
+ * nothing -> `me`; `users/{id}` and other paths as given; an e-mail address -> `users/{email}`;
+ * `user:x` -> `users/x`, `group:x` -> `groups/x`, `site:x` -> `sites/x`.
+ *
+ * With `appOnly` (client credentials) there is no `me`: a missing resource or `me` throws
+ * {@link InvalidMainResourceError} that says to pass the user to act on.
+ *
+ * @example
+ * ```ts
+ * resolveMainResource(undefined, { appOnly: false });            // 'me'
+ * resolveMainResource('adele@contoso.com', { appOnly: true });   // 'users/adele@contoso.com'
+ * resolveMainResource('group:0a1b', { appOnly: true });          // 'groups/0a1b'
+ * ```
+ */
+export function resolveMainResource(resource: string | undefined, options: ResolveMainResourceOptions): string {
+  const trimmed = resource?.trim().replace(/^\/+|\/+$/g, '') ?? '';
+  if (trimmed === '') {
+    if (options.appOnly) throw noMeError(resource);
+    return ME_RESOURCE;
+  }
+
+  const first = trimmed.split('/')[0] ?? '';
+  if (first.toLowerCase() === ME_RESOURCE) {
+    if (options.appOnly) throw noMeError(resource);
+    return trimmed;
+  }
+  if (!first.includes(':') && !first.includes('@')) return trimmed;
+  // An e-mail address is the usual way to name a shared mailbox or a user in app-only mode.
+  if (first.includes('@') && !first.includes(':')) return `${USERS_RESOURCE}/${trimmed}`;
+
+  for (const [prefix, collection] of SHORTHANDS) {
+    if (trimmed.toLowerCase().startsWith(prefix)) {
+      const id = trimmed.slice(prefix.length).trim();
+      if (id === '' || id.startsWith('/')) {
+        throw new InvalidMainResourceError(
+          `mainResource "${trimmed}" names no ${collection.slice(0, -1)}: write it as "${prefix}<id>"`,
+          resource,
+        );
+      }
+      return `${collection}/${id}`;
+    }
+  }
+  return trimmed;
+}
+
+function noMeError(resource: string | undefined): InvalidMainResourceError {
+  return new InvalidMainResourceError(
+    'The client credentials flow signs in as the application, so there is no "me": pass the user to act on as ' +
+      'mainResource, e.g. mainResource: "user@contoso.com", "users/{id}" or "user:{id}"',
+    resource,
+  );
+}
