@@ -13,7 +13,7 @@ import {
   type StoredToken,
   type TokenBackend,
 } from '@o365/core';
-import { classifyS3Error, sanitizeS3Error, type S3Failure } from './s3-errors.js';
+import { classifyS3Error, redactS3Error, type S3Failure } from './s3-errors.js';
 
 const BACKEND = 'AWSS3Backend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -178,7 +178,6 @@ export class AWSS3Backend implements TokenBackend {
       const failure = classifyS3Error(err);
       const conditional = expectedVersion !== undefined;
       if (conditional && (failure.kind === 'precondition-failed' || failure.kind === 'conflict' || failure.kind === 'no-such-key')) {
-        sanitizeS3Error(err);
         const expected = expectedVersion === null ? 'that nothing is stored yet' : `version ${expectedVersion}`;
         const found =
           failure.kind === 'conflict'
@@ -190,7 +189,7 @@ export class AWSS3Backend implements TokenBackend {
                 : 'the stored version is a different one';
         throw new TokenCacheConflictError(
           `${BACKEND} did not save ${this.location}: expected ${expected}, but ${found} (${failure.code}${statusText(failure)}). Reload the cache and retry.`,
-          { backend: BACKEND, location: this.location, expectedVersion, cause: err },
+          { backend: BACKEND, location: this.location, expectedVersion, cause: redactS3Error(err) },
         );
       }
       throw this.#error('save', failure, err);
@@ -227,7 +226,6 @@ export class AWSS3Backend implements TokenBackend {
   }
 
   #error(operation: 'load' | 'save' | 'delete', failure: S3Failure, cause: unknown): TokenBackendError {
-    sanitizeS3Error(cause);
     const what = `${BACKEND} could not ${operation} ${this.location}`;
     const action = operation === 'load' ? 'GetObject' : operation === 'save' ? 'PutObject' : 'DeleteObject';
     let reason: string;
@@ -254,7 +252,7 @@ export class AWSS3Backend implements TokenBackend {
       default:
         reason = `S3 answered ${failure.code}${statusText(failure)}: ${failure.message}`;
     }
-    return new TokenBackendError(`${what}: ${reason}`, { backend: BACKEND, location: this.location, cause });
+    return new TokenBackendError(`${what}: ${reason}`, { backend: BACKEND, location: this.location, cause: redactS3Error(cause) });
   }
 }
 

@@ -39,16 +39,20 @@ const CREDENTIAL_CODES = new Set([
   'AuthorizationHeaderMalformed',
 ]);
 
-// Fields S3 puts in SignatureDoesNotMatch answers (and the SDK copies onto the error): the access
-// key id, the signature and the signed request. Nothing a log or a stack trace needs to carry.
-const SENSITIVE_FIELDS = [
+// Fields that must not travel with an error kept as `cause`: S3 echoes the access key id, the
+// signature and the signed request in SignatureDoesNotMatch answers (the SDK copies them onto the
+// error), and the SDK hangs the raw HTTP response on every service error as a hidden `$response`
+// whose socket still references the request: its Authorization header and body (the token cache).
+const DROPPED_FIELDS = new Set([
+  '$response',
+  '$responseBodyText',
   'AWSAccessKeyId',
   'SignatureProvided',
   'StringToSign',
   'StringToSignBytes',
   'CanonicalRequest',
   'CanonicalRequestBytes',
-];
+]);
 
 interface ErrorLike {
   name?: unknown;
@@ -94,19 +98,20 @@ export function classifyS3Error(err: unknown): S3Failure {
 }
 
 /**
- * Removes the signing details S3 echoes in some error answers from an SDK error, so that it can be
- * kept as `cause` without leaking them into logs and `util.inspect` output.
+ * A copy of an S3 client error, fit to be kept as `cause`: same prototype (so `instanceof
+ * NoSuchBucket` / `S3ServiceException` still hold), same name, message, code, `$metadata` and
+ * stack, without the fields listed in DROPPED_FIELDS. The SDK defines `$response` as
+ * non-configurable, so it cannot be deleted from the original; copying is the only way.
  */
-export function sanitizeS3Error(err: unknown): void {
-  if (typeof err !== 'object' || err === null) return;
-  const record = err as Record<string, unknown>;
-  for (const field of SENSITIVE_FIELDS) {
-    if (field in record) {
-      try {
-        delete record[field];
-      } catch {
-        // A frozen error keeps its fields; nothing else can be done without losing the cause.
-      }
-    }
+export function redactS3Error(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err;
+  const names = Object.getOwnPropertyNames(err);
+  if (!names.some((name) => DROPPED_FIELDS.has(name))) return err;
+  const copy: object = Object.create(Object.getPrototypeOf(err) as object | null);
+  for (const name of names) {
+    if (DROPPED_FIELDS.has(name)) continue;
+    const descriptor = Object.getOwnPropertyDescriptor(err, name);
+    if (descriptor !== undefined) Object.defineProperty(copy, name, descriptor);
   }
+  return copy;
 }
