@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 
+// The SDK warns once per process that its 2027 releases will need Node 22; it is noise in test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** The bucket every test server is created with. */
 export const BUCKET = 'tokens';
 
