@@ -6,6 +6,12 @@ export { type Logger, noopLogger } from './logger.js';
 // Backends: file system, env, memory, encryption (backends helper edits only this section).
 export { MemoryTokenBackend, type MemoryTokenBackendOptions } from './backends/memory-backend.js';
 export { FileSystemTokenBackend, type FileSystemTokenBackendOptions } from './backends/file-system-backend.js';
+export { EnvTokenBackend, type EnvTokenBackendOptions } from './backends/env-backend.js';
+export {
+  EncryptedTokenBackend,
+  ENCRYPTED_TOKEN_PREFIX,
+  type EncryptedTokenBackendOptions,
+} from './backends/encrypted-backend.js';
 
 // Protocol, HTTP and Graph (graph helper edits only this section).
 export {
@@ -37,5 +43,15 @@ export {
   SITES_RESOURCE,
   type ResolveMainResourceOptions,
 } from './main-resource.js';
+export {
+  createGraphSession,
+  resolveGraphUrl,
+  type GraphSession,
+  type CreateGraphSessionOptions,
+} from './graph/graph-session.js';
+export { graphRequest, graphGet, graphErrorFromResponse, type GraphRequestOptions } from './graph/graph-request.js';
+export { iterateGraphPages, NEXT_LINK_KEYWORD, type GraphPagingOptions } from './graph/paging.js';
+export { User, type GraphUserJson } from './graph/user.js';
+export { Directory, type DirectoryOptions, type GetUsersOptions, type GetUserOptions } from './graph/directory.js';
 
 // Auth, Connection and Account (auth helper edits only this section).
