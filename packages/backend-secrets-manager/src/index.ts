@@ -1,0 +1,6 @@
+export {
+  AWSSecretsBackend,
+  MAX_SECRET_BYTES,
+  PENDING_STAGE,
+  type AWSSecretsBackendOptions,
+} from './aws-secrets-backend.js';
