@@ -26,7 +26,7 @@ export function describePrismaError(error: unknown): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
-  const last = lines.at(-1) ?? error.name;
+  const last = (lines.at(-1) ?? error.name).replace(/\.+$/, '');
   const code = prismaErrorCode(error);
   return code && !last.includes(code) ? `${code} ${last}` : last;
 }
@@ -39,12 +39,13 @@ export function describePrismaError(error: unknown): string {
  */
 export function safeCause(error: unknown, secrets: readonly string[] = []): unknown {
   if (!(error instanceof Error)) return error;
-  const text = `${error.message}\n${error.stack ?? ''}`;
   // A prefix is enough: a driver that echoes a value quotes its beginning, possibly truncated.
-  const quotesSecret = secrets.some((s) => s.length >= 8 && text.includes(s.slice(0, 16)));
-  if (error.name !== 'PrismaClientValidationError' && !quotesSecret) return error;
+  const quotes = (text: string) => secrets.some((s) => s.length >= 8 && text.includes(s.slice(0, 16)));
+  const isValidation = error.name === 'PrismaClientValidationError';
+  if (!isValidation && !quotes(`${error.message}\n${error.stack ?? ''}`)) return error;
   const summary = describePrismaError(error);
-  const copy = new Error(quotesSecret ? `${error.name}${prismaErrorCode(error) ? ` ${prismaErrorCode(error)}` : ''} (message withheld: it quoted stored data)` : summary);
+  const code = prismaErrorCode(error);
+  const copy = new Error(quotes(summary) ? `${error.name}${code ? ` ${code}` : ''} (message withheld: it quoted stored data)` : summary);
   copy.name = error.name;
   copy.stack = `${copy.name}: ${copy.message}`;
   return copy;

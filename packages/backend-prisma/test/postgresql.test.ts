@@ -1,8 +1,9 @@
+import { inspect } from 'node:util';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { TokenBackendError } from '@o365/core';
 import { PrismaTokenBackend } from '../src/index';
 import { describeBackendSuite } from './backend-suite';
-import { postgresClient, uniqueKey } from './clients';
+import { closedPort, postgresClient, uniqueKey } from './clients';
 
 const prisma = postgresClient();
 afterAll(async () => {
@@ -21,5 +22,25 @@ describe('PostgreSQL specifics', () => {
     expect(err).toBeInstanceOf(TokenBackendError);
     expect((err as Error).message).toMatch(/22021/);
     await expect(backend.load()).resolves.toEqual({ data: '{"good":true}', version });
+  });
+});
+
+describe('an unreachable PostgreSQL server', () => {
+  it('every operation fails with a TokenBackendError naming the row, with the Prisma error as cause', async () => {
+    const dead = postgresClient(`postgresql://postgres@127.0.0.1:${await closedPort()}/postgres`);
+    try {
+      const backend = new PrismaTokenBackend({ delegate: dead.appUser, where: { id: 7 }, versionField: 'o365TokenVersion' });
+      for (const op of [() => backend.load(), () => backend.save('{"secret":"s3cr3t-value"}'), () => backend.delete()]) {
+        const err = (await op().catch((e: unknown) => e)) as TokenBackendError;
+        expect(err).toBeInstanceOf(TokenBackendError);
+        expect(err.backend).toBe('PrismaTokenBackend');
+        expect(err.location).toBe('AppUser.o365Token where {"id":7}');
+        expect(err.message).toMatch(/P1001 .*Is the database running and reachable\?/);
+        expect((err.cause as { code?: string }).code).toBe('P1001');
+        expect(inspect(err, { depth: 10 })).not.toContain('s3cr3t-value');
+      }
+    } finally {
+      await dead.$disconnect();
+    }
   });
 });
