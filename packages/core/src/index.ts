@@ -55,3 +55,21 @@ export { User, type GraphUserJson } from './graph/user.js';
 export { Directory, type DirectoryOptions, type GetUsersOptions, type GetUserOptions } from './graph/directory.js';
 
 // Auth, Connection and Account (auth helper edits only this section).
+export {
+  Account,
+  type AccountOptions,
+  type AuthenticateOptions,
+  type ConsentHandler,
+  type DeviceCodeCallback,
+} from './account.js';
+export { Connection, type ConnectionOptions, type AuthFlowType, type AuthorizationFlow, type Clock } from './connection.js';
+export type {
+  ClientCertificate,
+  ClientAssertionCredential,
+  ClientAssertionContext,
+  ClientCredential,
+  Credentials,
+} from './auth/credentials.js';
+export type { DeviceCodeInfo } from './auth/engine.js';
+export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
+export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

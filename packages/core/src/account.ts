@@ -1,0 +1,306 @@
+import { inspect } from 'node:util';
+import { Directory } from './graph/directory.js';
+import { User } from './graph/user.js';
+import { resolveMainResource } from './main-resource.js';
+import { redactData } from './redact.js';
+import { readLine, writeLine } from './auth/console-prompt.js';
+import type { Credentials } from './auth/credentials.js';
+import type { DeviceCodeInfo } from './auth/engine.js';
+import { isLoopbackRedirectUri, startLoopbackRedirect } from './auth/loopback-server.js';
+import { Connection, type AuthFlowType, type AuthorizationFlow, type ConnectionOptions } from './connection.js';
+import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+
+/**
+ * Receives the consent URL of the authorization flow and resolves with the URL the browser was
+ * redirected to (`''` to abort). Replaces python-o365's console prompt: a CLI can open a browser,
+ * a test can submit the sign-in form itself.
+ */
+export type ConsentHandler = (url: string) => Promise<string> | string;
+
+/** Shows the device code to the person (print `info.message`). */
+export type DeviceCodeCallback = (info: DeviceCodeInfo) => void | Promise<void>;
+
+/** Options of {@link Account}: every {@link ConnectionOptions} plus the interactive parts. */
+export interface AccountOptions extends ConnectionOptions {
+  /**
+   * Graph resource acted on: `me` (default for user flows), `users/{id}`, an e-mail
+   * (`users/{email}`), `user:x`, `group:x`, `site:x`. The credentials flow has no `me`.
+   */
+  mainResource?: string;
+  /** Default redirect URI of the authorization flow (python-o365's native client URI when unset). */
+  redirectUri?: string;
+  /** Replaces the console prompt of the authorization flow (see {@link ConsentHandler}). */
+  handleConsent?: ConsentHandler;
+  /** Shows the device code (default: printed with `output`). */
+  deviceCodeCallback?: DeviceCodeCallback;
+  /** Where the console flow prints (default: stdout). */
+  output?: (text: string) => void;
+  /** How the console flow reads the pasted URL (default: a line from stdin). */
+  input?: (question: string) => Promise<string>;
+  /** How long a loopback redirect is awaited (default 300 000 ms). */
+  loopbackTimeoutMs?: number;
+}
+
+/** Options of {@link Account.authenticate}. */
+export interface AuthenticateOptions {
+  /** Scopes or python-o365 scope helpers (`basic`, `message_all`, ...). Ignored (with a warning) by the credentials flow, which uses `.default`. */
+  requestedScopes?: string[];
+  /** Alias of `requestedScopes` (python-o365's `scopes=`). Passing both with different values is an error. */
+  scopes?: string[];
+  /** Authorization flow: where the identity platform redirects; `http://localhost[:port]` is caught on a loopback server. */
+  redirectUri?: string;
+  /** Authorization flow: see {@link ConsentHandler}. */
+  handleConsent?: ConsentHandler;
+  /** Device code flow: see {@link DeviceCodeCallback}. */
+  deviceCodeCallback?: DeviceCodeCallback;
+  /** Authorization flow: pre-fills the sign-in name. */
+  loginHint?: string;
+  /** Device code flow: stop polling after this many seconds. */
+  timeoutSeconds?: number;
+}
+
+const NATIVE_CLIENT_PATH = '/common/oauth2/nativeclient';
+
+/**
+ * A Microsoft 365 account: python-o365's `Account`. Signs in with one of the OAuth flows, keeps
+ * tokens in a {@link TokenBackend}, and gives access to Microsoft Graph.
+ *
+ * @example
+ * ```ts
+ * const account = new Account(['client-id', 'client-secret'], { authFlowType: 'credentials', tenantId: 'contoso-tenant-id' });
+ * if (await account.authenticate()) {
+ *   for await (const user of account.directory().getUsers({ limit: 10 })) console.log(user.displayName);
+ * }
+ * ```
+ */
+export class Account implements TokenCredential {
+  /** The connection: tokens, refresh, the authenticated Graph session. */
+  readonly connection: Connection;
+  readonly #options: AccountOptions;
+  readonly #mainResource: string | undefined;
+
+  constructor(credentials: Credentials, options: AccountOptions = {}) {
+    this.connection = new Connection(credentials, options);
+    this.#options = { ...options, password: undefined };
+    this.#mainResource = options.mainResource;
+  }
+
+  /** The protocol (Graph URL, scope prefix, scope helpers). */
+  get protocol(): Connection['protocol'] {
+    return this.connection.protocol;
+  }
+
+  get authFlowType(): AuthFlowType {
+    return this.connection.authFlowType;
+  }
+
+  /** The selected user; set it to switch between users of one token cache. */
+  get username(): string | undefined {
+    return this.connection.username;
+  }
+
+  set username(value: string | undefined) {
+    this.connection.username = value;
+  }
+
+  /** The Graph resource this account acts on (`me`, `users/{id}`, ...). */
+  get mainResource(): string {
+    return resolveMainResource(this.#mainResource ?? this.protocol.defaultResource, { appOnly: this.authFlowType === 'credentials' });
+  }
+
+  /**
+   * Signs in with the account's flow. Resolves `true` on success, `false` only when the person
+   * aborted (empty paste, declined device code); rejects with a typed error otherwise
+   * (`InvalidCredentialsError`, `InteractionRequiredError`, `AuthenticationError`...).
+   *
+   * @example
+   * ```ts
+   * const ok = await account.authenticate({ requestedScopes: ['basic', 'users'] });
+   * ```
+   */
+  async authenticate(options: AuthenticateOptions = {}): Promise<boolean> {
+    const { requestedScopes, scopes } = options;
+    if (requestedScopes !== undefined && scopes !== undefined && JSON.stringify(requestedScopes) !== JSON.stringify(scopes)) {
+      throw new TypeError('Pass either requestedScopes or scopes (its alias), not both with different values');
+    }
+    const wanted = requestedScopes ?? scopes;
+    if (wanted !== undefined && (!Array.isArray(wanted) || wanted.some((s) => typeof s !== 'string'))) {
+      throw new TypeError('requestedScopes must be an array of strings');
+    }
+    switch (this.authFlowType) {
+      case 'credentials':
+        return this.connection.acquireWithClientCredentials(wanted);
+      case 'password':
+        return this.connection.acquireWithPassword(wanted);
+      case 'device': {
+        const callback = options.deviceCodeCallback ?? this.#options.deviceCodeCallback ?? ((info) => this.#write(info.message));
+        return this.connection.acquireWithDeviceCode(wanted, callback, options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {});
+      }
+      default:
+        return this.#interactive(wanted, options);
+    }
+  }
+
+  #write(text: string): void {
+    (this.#options.output ?? writeLine)(text);
+  }
+
+  async #interactive(scopes: string[] | undefined, options: AuthenticateOptions): Promise<boolean> {
+    const redirectUri = options.redirectUri ?? this.#options.redirectUri ?? `${this.protocol.authorityHost}${NATIVE_CLIENT_PATH}`;
+    const handleConsent = options.handleConsent ?? this.#options.handleConsent;
+    const urlOptions = { ...(options.loginHint ? { loginHint: options.loginHint } : {}) };
+
+    if (isLoopbackRedirectUri(redirectUri)) {
+      const loopback = await startLoopbackRedirect(redirectUri);
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri: loopback.redirectUri, ...urlOptions });
+        const timeoutMs = this.#options.loopbackTimeoutMs ?? 300_000;
+        const timedOut = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve(''), timeoutMs);
+        });
+        let fromHandler: Promise<string>;
+        if (handleConsent) {
+          // The handler may return the redirected URL itself, or '' and let the browser hit the loopback server.
+          fromHandler = Promise.resolve(handleConsent(url)).then((pasted) => (pasted && pasted.trim() ? pasted : loopback.redirected));
+        } else {
+          this.#write(`Open this URL in a browser to sign in:\n${url}`);
+          fromHandler = loopback.redirected;
+        }
+        const redirected = await Promise.race([loopback.redirected, fromHandler, timedOut]);
+        if (!redirected) return false;
+        return await this.connection.requestToken(redirected, { flow });
+      } finally {
+        if (timer) clearTimeout(timer);
+        await loopback.close();
+      }
+    }
+
+    const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri, ...urlOptions });
+    let pasted: string;
+    if (handleConsent) {
+      pasted = await handleConsent(url);
+    } else {
+      this.#write(`Visit the following url to give consent:\n${url}`);
+      pasted = await (this.#options.input ?? readLine)('Paste the authenticated url here:\n');
+    }
+    if (typeof pasted !== 'string' || pasted.trim() === '') return false;
+    return this.connection.requestToken(pasted, { flow });
+  }
+
+  /**
+   * Web apps, step 1: the URL to redirect the person to and the `flow` to keep in their session
+   * (plain JSON).
+   *
+   * @example
+   * ```ts
+   * const { url, flow } = await account.getAuthorizationUrl(['basic'], { redirectUri: 'https://app.example/callback' });
+   * req.session.flow = flow; res.redirect(url);
+   * ```
+   */
+  getAuthorizationUrl(
+    requestedScopes: string[] | undefined,
+    options: { redirectUri: string; state?: string; loginHint?: string },
+  ): Promise<{ url: string; flow: AuthorizationFlow }> {
+    return this.connection.getAuthorizationUrl(requestedScopes, options);
+  }
+
+  /**
+   * Web apps, step 2: exchanges the code of the redirected URL.
+   *
+   * @example
+   * ```ts
+   * await account.requestToken(`https://app.example${req.originalUrl}`, { flow: req.session.flow });
+   * ```
+   */
+  requestToken(redirectedUrl: string, options: { flow: AuthorizationFlow }): Promise<boolean> {
+    return this.connection.requestToken(redirectedUrl, options);
+  }
+
+  /** Whether tokens are stored for the selected user (or the app); no network. */
+  isAuthenticated(): Promise<boolean> {
+    return this.connection.isAuthenticated();
+  }
+
+  /** Forgets every token: memory and backend. */
+  clearTokenCache(): Promise<void> {
+    return this.connection.clearTokenCache();
+  }
+
+  /** Usernames of every account in the token cache. */
+  getAuthenticatedUsernames(): Promise<string[]> {
+    return this.connection.getAuthenticatedUsernames();
+  }
+
+  /** Removes a user's tokens (default: the selected user). */
+  logout(username?: string): Promise<boolean> {
+    return this.connection.logout(username);
+  }
+
+  /**
+   * The directory (users) of the tenant.
+   *
+   * @example
+   * ```ts
+   * for await (const u of account.directory().getUsers({ limit: 50, orderBy: 'displayName' })) console.log(u.displayName);
+   * ```
+   */
+  directory(): Directory {
+    const appOnly = this.authFlowType === 'credentials';
+    return new Directory({
+      session: this.connection.getSession(),
+      protocol: this.protocol,
+      appOnly,
+      ...(this.#mainResource !== undefined ? { mainResource: this.#mainResource } : {}),
+    });
+  }
+
+  /**
+   * The signed-in user (`/me`), or the main resource's user for the credentials flow.
+   *
+   * @example
+   * ```ts
+   * console.log((await account.getCurrentUser()).displayName);
+   * ```
+   */
+  async getCurrentUser(): Promise<User> {
+    return this.directory().getCurrentUser();
+  }
+
+  /** A `User` object for a user id or user principal name (no request is made). */
+  newUser(idOrUpn: string): User {
+    if (typeof idOrUpn !== 'string' || idOrUpn.trim() === '') throw new TypeError('newUser needs a user id or user principal name');
+    const value = idOrUpn.trim();
+    return new User(value.includes('@') ? { userPrincipalName: value, mail: value } : { id: value });
+  }
+
+  /** `@azure/core-auth` `TokenCredential.getToken`. */
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    return this.connection.getToken(scopes, options);
+  }
+
+  /** Closes idle HTTP connections. */
+  close(): Promise<void> {
+    return this.connection.close();
+  }
+
+  [inspect.custom](): string {
+    return `Account ${inspect(
+      redactData({
+        clientId: this.connection.clientId,
+        authFlowType: this.authFlowType,
+        tenantId: this.connection.tenantId,
+        username: this.username,
+        mainResource: this.#mainResource,
+      }),
+    )}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return this.connection.toJSON();
+  }
+
+  toString(): string {
+    return `Account(${this.connection.clientId}${this.username ? `, ${this.username}` : ''})`;
+  }
+}

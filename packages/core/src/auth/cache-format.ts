@@ -1,0 +1,201 @@
+/**
+ * MSAL's unified token cache JSON (the format python-o365 2.1 / MSAL Python / msal-node store):
+ * parsing and validation, the three-way merge used when another process wrote first, and the
+ * read-only lookups of the hot path.
+ */
+import { TokenBackendError } from '../errors.js';
+import { LegacyTokenFormatError } from './legacy-token-format-error.js';
+
+/** One cache entry; MSAL's fields are snake_case strings. */
+export type CacheEntry = Record<string, unknown>;
+/** The five sections of the unified cache (plus any unknown ones, kept untouched). */
+export type CacheJson = Record<string, Record<string, CacheEntry>>;
+
+export const SECTIONS = ['AccessToken', 'RefreshToken', 'IdToken', 'Account', 'AppMetadata'] as const;
+
+/** Where the data came from, for error messages (never its content). */
+export interface CacheSource {
+  backend: string;
+  location?: string;
+}
+
+/**
+ * Parses stored data into the unified cache. Rejects with {@link LegacyTokenFormatError} for a
+ * pre-2.1 python-o365 token and with `TokenBackendError` for anything else that is not a cache.
+ */
+export function parseCache(data: string, source: CacheSource): CacheJson {
+  const where = source.location ? ` (${source.location})` : '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data);
+  } catch (cause) {
+    throw new TokenBackendError(
+      `${source.backend}: the stored token cache${where} is not valid JSON; it was left in place. Delete it (or call account.clearTokenCache()) and sign in again`,
+      { ...source, cause: new SyntaxError(cause instanceof Error ? cause.message.replace(/"[^"]*"/g, '"…"') : 'invalid JSON') },
+    );
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new TokenBackendError(`${source.backend}: the stored token cache${where} is not a JSON object; it was left in place`, source);
+  }
+  const obj = parsed as Record<string, unknown>;
+  if ('access_token' in obj || ('token_type' in obj && !('AccessToken' in obj))) {
+    throw new LegacyTokenFormatError(source);
+  }
+  for (const [key, section] of Object.entries(obj)) {
+    if ((SECTIONS as readonly string[]).includes(key) && (section === null || typeof section !== 'object' || Array.isArray(section))) {
+      throw new TokenBackendError(`${source.backend}: the stored token cache${where} has a malformed "${key}" section; it was left in place`, source);
+    }
+  }
+  return obj as CacheJson;
+}
+
+function section(cache: CacheJson, name: string): Record<string, CacheEntry> {
+  return cache[name] ?? {};
+}
+
+/**
+ * Three-way merge: the changes this process made (`base` -> `ours`) applied on top of what another
+ * process stored since (`theirs`). Entries nobody here touched keep their stored value, so another
+ * user's entries are never dropped and a newer token written elsewhere is never overwritten by a
+ * stale copy.
+ */
+export function mergeCaches(base: CacheJson, ours: CacheJson, theirs: CacheJson): CacheJson {
+  const result: CacheJson = {};
+  const names = new Set([...Object.keys(base), ...Object.keys(ours), ...Object.keys(theirs)]);
+  for (const name of names) {
+    const b = section(base, name);
+    const o = section(ours, name);
+    const merged: Record<string, CacheEntry> = { ...section(theirs, name) };
+    for (const key of new Set([...Object.keys(b), ...Object.keys(o)])) {
+      const before = b[key];
+      const after = o[key];
+      if (after === undefined) {
+        if (before !== undefined) delete merged[key];
+      } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(after)) {
+        merged[key] = after;
+      }
+    }
+    result[name] = merged;
+  }
+  return result;
+}
+
+/** An account present in the cache. */
+export interface CachedAccount {
+  homeAccountId: string;
+  environment: string;
+  realm: string;
+  username: string;
+  name?: string;
+}
+
+/** Accounts of the cache (deduplicated by home account id, the first realm wins). */
+export function listAccounts(cache: CacheJson): CachedAccount[] {
+  const seen = new Map<string, CachedAccount>();
+  for (const entry of Object.values(section(cache, 'Account'))) {
+    const homeAccountId = str(entry['home_account_id']);
+    const username = str(entry['username']);
+    if (!homeAccountId || !username || seen.has(homeAccountId)) continue;
+    const name = str(entry['name']);
+    seen.set(homeAccountId, {
+      homeAccountId,
+      environment: str(entry['environment']) ?? '',
+      realm: str(entry['realm']) ?? '',
+      username,
+      ...(name ? { name } : {}),
+    });
+  }
+  return [...seen.values()];
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access', 'email']);
+
+/** Scopes as compared against a cache `target`: lower case, no OIDC scopes, no resource prefix. */
+export function normalizeScopes(scopes: readonly string[], scopePrefix: string): string[] {
+  const prefix = scopePrefix.toLowerCase();
+  const out = new Set<string>();
+  for (const raw of scopes) {
+    const s = raw.trim().toLowerCase();
+    if (!s || OIDC_SCOPES.has(s)) continue;
+    out.add(prefix && s.startsWith(prefix) ? s.slice(prefix.length) : s);
+  }
+  return [...out].sort();
+}
+
+/** An access token found in the cache, its expiry in epoch milliseconds. */
+export interface FoundAccessToken {
+  token: string;
+  expiresOn: number;
+  scopes: string[];
+}
+
+/** Criteria of {@link findAccessToken}. */
+export interface AccessTokenQuery {
+  clientId: string;
+  /** `''` for app-only (credentials flow) tokens. */
+  homeAccountId: string;
+  scopes: readonly string[];
+  scopePrefix: string;
+  /** Tokens expiring before this (epoch ms) are ignored. */
+  validUntil: number;
+  /** A token known to be refused by the server (a Graph 401), ignored. */
+  exclude?: string;
+}
+
+/** The longest-lived access token of the cache matching the query, or undefined. */
+export function findAccessToken(cache: CacheJson, query: AccessTokenQuery): FoundAccessToken | undefined {
+  const wanted = normalizeScopes(query.scopes, query.scopePrefix);
+  const wantsDefault = wanted.some((s) => s === '.default');
+  let best: FoundAccessToken | undefined;
+  for (const entry of Object.values(section(cache, 'AccessToken'))) {
+    if (str(entry['client_id'])?.toLowerCase() !== query.clientId.toLowerCase()) continue;
+    if ((str(entry['home_account_id']) ?? '') !== query.homeAccountId) continue;
+    const secret = str(entry['secret']);
+    const expiresOn = Number(entry['expires_on']) * 1000;
+    if (!secret || !Number.isFinite(expiresOn) || expiresOn <= query.validUntil || secret === query.exclude) continue;
+    const target = normalizeScopes(String(entry['target'] ?? '').split(/\s+/), query.scopePrefix);
+    const matches = wantsDefault || wanted.every((s) => target.includes(s));
+    if (matches && (best === undefined || expiresOn > best.expiresOn)) {
+      best = { token: secret, expiresOn, scopes: target };
+    }
+  }
+  return best;
+}
+
+/** Whether the cache holds a refresh token this client can use for the account. */
+export function hasRefreshToken(cache: CacheJson, clientId: string, homeAccountId: string): boolean {
+  return Object.values(section(cache, 'RefreshToken')).some(
+    (entry) =>
+      str(entry['home_account_id']) === homeAccountId &&
+      (str(entry['client_id'])?.toLowerCase() === clientId.toLowerCase() || Boolean(entry['family_id'])),
+  );
+}
+
+/**
+ * Moves the timestamps of the access token `secret` into the caller's clock, so the stored
+ * `expires_on` is right for every process sharing that clock (msal-node stamps entries with
+ * `Date.now()`; an injected clock, e.g. the emulator's, may differ).
+ */
+export function restampAccessToken(cache: CacheJson, secret: string, offsetMs: number): boolean {
+  if (Math.abs(offsetMs) < 1000) return false;
+  const shift = Math.round(offsetMs / 1000);
+  let changed = false;
+  for (const entry of Object.values(section(cache, 'AccessToken'))) {
+    if (entry['secret'] !== secret) continue;
+    for (const field of ['cached_at', 'expires_on', 'extended_expires_on', 'refresh_on']) {
+      const value = Number(entry[field]);
+      if (entry[field] !== undefined && Number.isFinite(value)) entry[field] = String(value + shift);
+    }
+    changed = true;
+  }
+  return changed;
+}
+
+/** A new empty cache. */
+export function emptyCache(): CacheJson {
+  return { Account: {}, IdToken: {}, AccessToken: {}, RefreshToken: {}, AppMetadata: {} };
+}

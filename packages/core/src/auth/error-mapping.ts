@@ -1,0 +1,158 @@
+import {
+  AuthenticationError,
+  InteractionRequiredError,
+  InvalidCredentialsError,
+  O365Error,
+  TokenExpiredError,
+  type O365ErrorOptions,
+} from '../errors.js';
+import { redactText } from '../redact.js';
+import type { NetworkFailure } from './network-client.js';
+
+/** What was being done when the error happened; it picks the advice in the message. */
+export type AuthOperation =
+  | 'refresh'
+  | 'credentials'
+  | 'password'
+  | 'authorization_code'
+  | 'device_code'
+  | 'authorization_url'
+  | 'discovery';
+
+// AADSTS numbers, as documented at https://learn.microsoft.com/entra/identity-platform/reference-error-codes
+const EXPIRED = new Set([70008, 700082, 700084, 50173, 50132, 70043, 700081]);
+const INVALID_CREDENTIALS = new Set([
+  7000215, // invalid client secret
+  7000222, // expired client secret
+  700027, // client assertion signature/certificate
+  700024, // client assertion not within its valid time range
+  700016, // application not found in the directory
+  50126, // invalid username or password
+  50034, // user account does not exist
+  50053, // account locked
+  50057, // account disabled
+  50055, // password expired
+  7000218, // client_assertion or client_secret required
+  90002, // tenant not found
+  900023, // tenant id malformed
+  700023, // invalid audience / authority
+  700025, // client is public, secret given
+]);
+const INTERACTION = new Set([65001, 65004, 50076, 50079, 50072, 50074, 50158, 50125, 50105, 53003, 53000, 50012]);
+const INTERACTION_ERRORS = new Set(['interaction_required', 'consent_required', 'login_required']);
+const INTERACTION_SUBERRORS = new Set(['consent_required', 'basic_action', 'additional_action', 'message_only', 'user_password_expired']);
+
+interface MsalLikeError {
+  errorCode?: string;
+  errorMessage?: string;
+  subError?: string;
+  correlationId?: string;
+  errorNo?: string | number;
+  status?: number;
+  traceId?: string;
+}
+
+function asMsalError(error: unknown): MsalLikeError | undefined {
+  if (error !== null && typeof error === 'object' && 'errorCode' in error) return error as MsalLikeError;
+  return undefined;
+}
+
+function aadstsCodes(...texts: Array<string | undefined>): number[] {
+  const codes = new Set<number>();
+  for (const text of texts) {
+    if (!text) continue;
+    for (const match of text.matchAll(/AADSTS(\d{4,})/g)) codes.add(Number(match[1]));
+  }
+  return [...codes];
+}
+
+/** The first line of an AADSTS description, without its trace/correlation/timestamp trailer. */
+function firstLine(description: string): string {
+  const line = description.split(/\r?\n/)[0] ?? description;
+  return redactText(line.replace(/\s*Trace ID:.*$/i, '').trim());
+}
+
+const ADVICE: Record<AuthOperation, string> = {
+  refresh: 'Sign in again with account.authenticate().',
+  credentials: 'Check the client id, tenant id and the client secret or certificate.',
+  password: 'Check the username and password (and that the app allows public client flows).',
+  authorization_code: 'Start the sign-in again.',
+  device_code: 'Start the device code sign-in again.',
+  authorization_url: 'Check the client id, tenant id and redirect URI.',
+  discovery: 'Check authorityHost, tenantId and the TLS/proxy settings.',
+};
+
+/**
+ * Turns what msal-node (or the wire) reported into the o365-ts error hierarchy:
+ * wrong secret/certificate/password or unknown client -> {@link InvalidCredentialsError};
+ * expired/revoked refresh token -> {@link TokenExpiredError}; consent/MFA ->
+ * {@link InteractionRequiredError}; anything else -> {@link AuthenticationError}. Server details
+ * (AADSTS codes, correlation id, trace id, status) are kept, and the original error is the `cause`.
+ */
+export function mapAuthError(error: unknown, operation: AuthOperation, failure?: NetworkFailure): O365Error {
+  if (error instanceof O365Error) return error;
+  const msal = asMsalError(error);
+  const body = failure?.body;
+
+  // No answer at all: the HTTP client's own error is the meaningful one.
+  if (failure?.error !== undefined && body === undefined) {
+    if (failure.error instanceof O365Error) return failure.error;
+    return new AuthenticationError(`Could not reach the identity platform. ${ADVICE.discovery}`, { cause: failure.error });
+  }
+
+  const errorCode = body?.error ?? msal?.errorCode ?? undefined;
+  const description = body?.error_description ?? msal?.errorMessage;
+  const suberror = body?.suberror ?? (msal?.subError || undefined);
+  const codes =
+    body?.error_codes && body.error_codes.length > 0
+      ? body.error_codes
+      : aadstsCodes(description, msal?.errorNo !== undefined ? `AADSTS${msal.errorNo}` : undefined);
+  const correlationId = body?.correlation_id ?? (msal?.correlationId || undefined);
+  const traceId = body?.trace_id ?? (msal?.traceId || undefined);
+  const status = failure?.status ?? msal?.status;
+
+  const details: O365ErrorOptions = { cause: error };
+  if (errorCode) details.error = errorCode;
+  if (description) details.errorDescription = redactText(description);
+  if (codes.length > 0) details.errorCodes = codes;
+  if (suberror) details.suberror = suberror;
+  if (correlationId) details.correlationId = correlationId;
+  if (traceId) details.traceId = traceId;
+  if (status !== undefined) details.status = status;
+
+  const ref = [
+    ...codes.map((c) => `AADSTS${c}`),
+    ...(errorCode && codes.length === 0 ? [errorCode] : []),
+    ...(correlationId ? [`correlation id ${correlationId}`] : []),
+  ].join(', ');
+  const said = description ? `: ${firstLine(description)}` : errorCode ? `: ${errorCode}` : '';
+  const tail = ref ? ` (${ref})` : '';
+
+  const has = (set: Set<number>): boolean => codes.some((c) => set.has(c));
+
+  if (has(EXPIRED) || errorCode === 'no_tokens_found' || errorCode === 'refresh_token_expired') {
+    const why = errorCode === 'no_tokens_found' ? ': no refresh token is stored for this account' : said;
+    return new TokenExpiredError(`The sign-in has expired and could not be refreshed${why}${tail}. ${ADVICE.refresh}`, details);
+  }
+  if (has(INVALID_CREDENTIALS) || errorCode === 'invalid_client' || errorCode === 'unauthorized_client') {
+    return new InvalidCredentialsError(`The identity platform rejected the credentials${said}${tail}. ${ADVICE[operation]}`, details);
+  }
+  if (
+    has(INTERACTION) ||
+    (errorCode !== undefined && INTERACTION_ERRORS.has(errorCode)) ||
+    (suberror !== undefined && INTERACTION_SUBERRORS.has(suberror))
+  ) {
+    return new InteractionRequiredError(
+      `The user has to sign in interactively (consent or multi-factor authentication)${said}${tail}. Use the authorization or device code flow.`,
+      details,
+    );
+  }
+  if (operation === 'refresh' && (errorCode === 'invalid_grant' || errorCode === 'bad_token')) {
+    return new TokenExpiredError(`The refresh token was refused${said}${tail}. ${ADVICE.refresh}`, details);
+  }
+  if (msal?.errorCode === 'network_error') {
+    return new AuthenticationError(`Could not reach the identity platform${tail}. ${ADVICE.discovery}`, details);
+  }
+  const plain = error instanceof Error && !msal ? `: ${redactText(error.message)}` : said;
+  return new AuthenticationError(`Authentication failed${plain}${tail}. ${ADVICE[operation]}`, details);
+}

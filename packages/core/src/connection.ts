@@ -1,0 +1,733 @@
+import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { inspect } from 'node:util';
+import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
+import { Headers, type Response } from 'undici';
+import { FileSystemTokenBackend } from './backends/file-system-backend.js';
+import type { TokenBackend } from './backends/token-backend.js';
+import { AuthenticationError } from './errors.js';
+import { resolveGraphUrl, type GraphSession } from './graph/graph-session.js';
+import { createHttpClient, type HttpClient, type HttpRequestInit, type HttpRetryOptions } from './http/http-client.js';
+import type { TlsOptions } from './http/dispatcher.js';
+import { noopLogger, type Logger } from './logger.js';
+import { MSGraphProtocol, type Protocol } from './protocol.js';
+import { redactData, redactText, registerSecret } from './redact.js';
+import { authorityUrl } from './auth/authority.js';
+import {
+  findAccessToken,
+  hasRefreshToken,
+  listAccounts,
+  normalizeScopes,
+  restampAccessToken,
+  type CachedAccount,
+  type FoundAccessToken,
+} from './auth/cache-format.js';
+import { isAssertion, isCertificate, type ClientCredential, type Credentials } from './auth/credentials.js';
+import { AuthEngine, type AuthCodeRequestState, type DeviceCodeInfo } from './auth/engine.js';
+import { mapAuthError } from './auth/error-mapping.js';
+import { TokenStore } from './auth/token-store.js';
+import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+
+/** A source of time, epoch milliseconds. Tests pass the emulator's clock. */
+export interface Clock {
+  now(): number;
+}
+
+/** The OAuth flows python-o365 offers (plus device code). */
+export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device';
+
+/** Options of {@link Connection} (and of `Account`, which passes them on). */
+export interface ConnectionOptions {
+  /** Default `'authorization'`. */
+  authFlowType?: AuthFlowType;
+  /** Directory (tenant) id or domain, or `common` / `organizations` / `consumers`. Default `'common'`. */
+  tenantId?: string;
+  /** Default `new MSGraphProtocol()`. */
+  protocol?: Protocol;
+  /** Identity host, e.g. `https://login.microsoftonline.us` or the emulator's `emu.authorityHost`. Default: the protocol's cloud. */
+  authorityHost?: string;
+  /** Where tokens are kept. Default `new FileSystemTokenBackend()` (`./o365_token.txt`). */
+  tokenBackend?: TokenBackend;
+  /** Selects the signed-in user when the cache holds several; the password flow's user. */
+  username?: string;
+  /** The password flow's password (kept in memory only). */
+  password?: string;
+  /** Extra trusted CA (corporate TLS inspection, the emulator). */
+  tls?: TlsOptions;
+  /** Proxy URL for Graph and token requests. */
+  proxy?: string;
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Retries of 429/5xx and broken connections (default 3, `Retry-After` honoured). */
+  retry?: HttpRetryOptions;
+  /** Receives redacted diagnostics. Default: nothing is logged. */
+  logger?: Logger;
+  /** Time source for token expiry (default `Date`). */
+  clock?: Clock;
+  /** Refresh this many seconds before the access token expires (default 300). */
+  refreshSkewSeconds?: number;
+  /** How retries wait (tests inject a fake). */
+  sleep?: (ms: number) => Promise<void>;
+  /** How long to wait for the backend's cross-process lock around a refresh (default 30 000 ms). */
+  lockTimeoutMs?: number;
+  /** An HTTP client to use instead of building one (its TLS/proxy/retry settings then apply). */
+  httpClient?: HttpClient;
+}
+
+/** Plain-JSON state between {@link Connection.getAuthorizationUrl} and {@link Connection.requestToken}. */
+export interface AuthorizationFlow {
+  version: 1;
+  clientId: string;
+  authority: string;
+  scopes: string[];
+  redirectUri: string;
+  state: string;
+  nonce: string;
+  /** PKCE verifier: keep the flow server-side (session store), never in a URL. */
+  codeVerifier: string;
+}
+
+const DEFAULT_SKEW_SECONDS = 300;
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/**
+ * The authenticated link to Microsoft 365: msal-node for the OAuth flows, the token cache kept
+ * in memory and in a {@link TokenBackend}, and an authenticated Graph session that refreshes the
+ * token before it expires and once on a 401.
+ *
+ * @example
+ * ```ts
+ * const connection = new Connection(['client-id', 'secret'], { authFlowType: 'credentials', tenantId });
+ * await connection.acquireWithClientCredentials();
+ * const res = await connection.getSession().fetch('users?$top=5');
+ * ```
+ */
+export class Connection implements TokenCredential {
+  readonly clientId: string;
+  readonly authFlowType: AuthFlowType;
+  readonly tenantId: string;
+  readonly protocol: Protocol;
+  readonly authority: string;
+  readonly tokenBackend: TokenBackend;
+  readonly #credential: ClientCredential | undefined;
+  readonly #password: string | undefined;
+  readonly #http: HttpClient;
+  readonly #ownsHttp: boolean;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #skewMs: number;
+  readonly #lockTimeoutMs: number;
+  readonly #store: TokenStore;
+  readonly #engine: AuthEngine;
+  readonly #memory = new Map<string, FoundAccessToken>();
+  readonly #inflight = new Map<string, Promise<FoundAccessToken>>();
+  #username: string | undefined;
+  #homeAccountId: string | undefined;
+  #scopes: string[] | undefined;
+
+  constructor(credentials: Credentials, options: ConnectionOptions = {}) {
+    if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
+      throw new TypeError('credentials must be [clientId] or [clientId, clientSecretOrCertificate]');
+    }
+    const credential = credentials[1];
+    if (credential !== undefined && typeof credential !== 'string' && !isCertificate(credential) && !isAssertion(credential)) {
+      throw new TypeError('the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }');
+    }
+    if (typeof credential === 'string' && credential === '') {
+      throw new TypeError('the client secret is empty; pass [clientId] alone for a public client');
+    }
+    this.clientId = credentials[0].trim();
+    this.#credential = credential;
+    this.authFlowType = options.authFlowType ?? 'authorization';
+    if (!['authorization', 'credentials', 'password', 'public', 'device'].includes(this.authFlowType)) {
+      throw new TypeError(`Unknown authFlowType "${String(this.authFlowType)}"`);
+    }
+    if (this.authFlowType === 'credentials' && credential === undefined) {
+      throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
+    }
+    this.tenantId = options.tenantId ?? 'common';
+    this.protocol = options.protocol ?? new MSGraphProtocol();
+    this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
+    this.tokenBackend = options.tokenBackend ?? new FileSystemTokenBackend();
+    this.#password = options.password;
+    this.#username = options.username;
+    this.#logger = options.logger ?? noopLogger;
+    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#skewMs = Math.max(0, options.refreshSkewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    if (typeof credential === 'string') registerSecret(credential);
+    if (isCertificate(credential)) registerSecret(credential.privateKey);
+    registerSecret(options.password);
+
+    this.#ownsHttp = options.httpClient === undefined;
+    this.#http =
+      options.httpClient ??
+      createHttpClient({
+        ...(options.tls ? { tls: options.tls } : {}),
+        ...(options.proxy ? { proxy: options.proxy } : {}),
+        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        logger: this.#logger,
+      });
+    this.#store = new TokenStore(this.tokenBackend, this.#logger);
+    const ca = options.tls?.ca;
+    const trustKey = createHash('sha256')
+      .update(JSON.stringify([Array.isArray(ca) ? ca : ca ? [ca] : [], options.tls?.rejectUnauthorized ?? true, options.proxy ?? '']))
+      .digest('hex');
+    this.#engine = new AuthEngine({
+      clientId: this.clientId,
+      ...(credential !== undefined ? { credential } : {}),
+      authority: this.authority,
+      http: this.#http,
+      logger: this.#logger,
+      store: this.#store,
+      trustKey: options.httpClient ? randomUUID() : trustKey,
+    });
+  }
+
+  /** The selected user (from options, the last sign-in, or the only account of the cache). */
+  get username(): string | undefined {
+    return this.#username;
+  }
+
+  set username(value: string | undefined) {
+    if (value?.toLowerCase() === this.#username?.toLowerCase()) return;
+    this.#username = value;
+    this.#homeAccountId = undefined;
+    this.#scopes = undefined;
+  }
+
+  /** The HTTP client shared by Graph calls and token requests. */
+  get httpClient(): HttpClient {
+    return this.#http;
+  }
+
+  get #appOnly(): boolean {
+    return this.authFlowType === 'credentials';
+  }
+
+  // ---------------------------------------------------------------- scopes and accounts
+
+  /** The scopes a flow requests: python-o365's helpers expanded and prefixed; `.default` for app-only. */
+  resolveScopes(requested?: readonly string[]): string[] {
+    if (this.#appOnly) {
+      const wanted = requested?.filter((s) => s.trim() !== '') ?? [];
+      const defaults = wanted.filter((s) => s.endsWith('/.default') || s === '.default');
+      if (wanted.length > defaults.length) {
+        this.#logger.warn("the credentials flow only takes '<resource>/.default' scopes; using the Graph .default scope", {
+          requested: wanted,
+        });
+      }
+      return defaults.length > 0 ? this.protocol.getScopesFor(defaults) : [this.protocol.prefixScope('.default')];
+    }
+    return this.protocol.getScopesFor(requested && requested.length > 0 ? [...requested] : ['basic']);
+  }
+
+  /** Scopes used for Graph calls: those of the last sign-in, of the cached token, or the Graph defaults. */
+  #callScopes(account: CachedAccount | undefined): string[] {
+    if (this.#scopes) return this.#scopes;
+    if (this.#appOnly) return this.resolveScopes();
+    if (account) {
+      const found = findAccessToken(this.#store.cache, {
+        clientId: this.clientId,
+        homeAccountId: account.homeAccountId,
+        scopes: [],
+        scopePrefix: this.protocol.scopePrefix,
+        validUntil: Number.NEGATIVE_INFINITY,
+      });
+      if (found && found.scopes.length > 0) return found.scopes.map((s) => this.protocol.prefixScope(s));
+    }
+    return this.resolveScopes();
+  }
+
+  /** The cached account this connection acts for. */
+  #account(): CachedAccount | undefined {
+    if (this.#appOnly) return undefined;
+    const accounts = listAccounts(this.#store.cache);
+    if (this.#homeAccountId) {
+      const byId = accounts.find((a) => a.homeAccountId === this.#homeAccountId);
+      if (byId) return byId;
+    }
+    if (this.#username) {
+      const wanted = this.#username.toLowerCase();
+      const byName = accounts.find((a) => a.username.toLowerCase() === wanted);
+      if (byName) this.#homeAccountId = byName.homeAccountId;
+      return byName;
+    }
+    if (accounts.length === 1) {
+      const only = accounts[0]!;
+      this.#username = only.username;
+      this.#homeAccountId = only.homeAccountId;
+      return only;
+    }
+    return undefined;
+  }
+
+  #requireAccount(): CachedAccount {
+    const account = this.#account();
+    if (account) return account;
+    const count = listAccounts(this.#store.cache).length;
+    if (this.#username) {
+      throw new AuthenticationError(`${this.#username} is not signed in (no tokens for this user in ${this.#where()}); call account.authenticate()`);
+    }
+    if (count > 1) {
+      throw new AuthenticationError(`The token cache holds ${count} users; choose one with account.username = '...' (see getAuthenticatedUsernames())`);
+    }
+    throw new AuthenticationError(`Not signed in (no tokens in ${this.#where()}); call account.authenticate() first`);
+  }
+
+  #where(): string {
+    return this.#store.source.location ?? this.#store.source.backend;
+  }
+
+  #key(homeAccountId: string, scopes: readonly string[]): string {
+    return `${homeAccountId}|${normalizeScopes(scopes, this.protocol.scopePrefix).join(' ')}`;
+  }
+
+  // ---------------------------------------------------------------- tokens (hot path)
+
+  /**
+   * A valid access token for Graph (or `scopes`), from memory when it is still valid; otherwise
+   * refreshed (once for all concurrent callers, coordinated with other processes).
+   *
+   * @example
+   * ```ts
+   * const token = await account.connection.getAccessToken(); // send as `Authorization: Bearer ...`
+   * ```
+   */
+  async getAccessToken(options: { scopes?: string[] } = {}): Promise<string> {
+    return (await this.#token(options.scopes)).token;
+  }
+
+  /**
+   * `@azure/core-auth` `TokenCredential.getToken`: `{ token, expiresOnTimestamp }` for the scopes.
+   *
+   * @example
+   * ```ts
+   * const { token, expiresOnTimestamp } = (await account.connection.getToken('https://graph.microsoft.com/.default'))!;
+   * ```
+   */
+  async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+    if (options.abortSignal?.aborted) throw new AuthenticationError('getToken was aborted');
+    const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((s) => typeof s === 'string' && s.trim() !== '');
+    const resolved = list.length === 0 ? undefined : this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list);
+    const found = await this.#token(resolved);
+    return {
+      token: found.token,
+      expiresOnTimestamp: found.expiresOn,
+      refreshAfterTimestamp: found.expiresOn - this.#skewMs,
+      tokenType: 'Bearer',
+    };
+  }
+
+  /**
+   * Forces a new access token now (refresh token grant, or a new client credentials request).
+   * Resolves `true`; rejects with `TokenExpiredError` when the refresh token is no longer valid.
+   */
+  async refreshToken(): Promise<boolean> {
+    await this.#token(undefined, { force: true });
+    return true;
+  }
+
+  async #token(scopes?: readonly string[], options: { force?: boolean; stale?: string } = {}): Promise<FoundAccessToken> {
+    // Hot path: the account and a valid token already in memory, no I/O at all.
+    const homeAccountId = this.#appOnly ? '' : this.#homeAccountId;
+    if (homeAccountId !== undefined && !options.force) {
+      const resolvedScopes = scopes ?? this.#scopes;
+      if (resolvedScopes) {
+        const mem = this.#memory.get(this.#key(homeAccountId, resolvedScopes));
+        if (mem) {
+          const now = this.#clock.now();
+          if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
+            return mem;
+          }
+        }
+      }
+    }
+    await this.#store.ensureLoaded();
+    this.#store.assertReadable();
+    const account = this.#appOnly ? undefined : this.#requireAccount();
+    const accountId = account?.homeAccountId ?? '';
+    const resolved = scopes ? [...scopes] : this.#callScopes(account);
+    const key = this.#key(accountId, resolved);
+    const now = this.#clock.now();
+    const mem = this.#memory.get(key);
+    if (mem && !options.force) {
+      if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
+        return mem;
+      }
+    }
+    if (mem === undefined && !options.force && options.stale === undefined) {
+      // First use in this process: a valid token loaded from the backend serves without a token request.
+      const cached = findAccessToken(this.#store.cache, {
+        clientId: this.clientId,
+        homeAccountId: accountId,
+        scopes: resolved,
+        scopePrefix: this.protocol.scopePrefix,
+        validUntil: now + this.#skewMs,
+      });
+      if (cached) {
+        this.#memory.set(key, cached);
+        if (!scopes && !this.#scopes) this.#scopes = resolved;
+        return cached;
+      }
+    }
+    const exclude = options.stale ?? (options.force ? mem?.token : undefined);
+    for (let round = 0; round < 2; round++) {
+      let flight = this.#inflight.get(key);
+      if (flight === undefined) {
+        flight = this.#refresh(key, account, resolved, exclude, options.force === true).finally(() => {
+          this.#inflight.delete(key);
+        });
+        this.#inflight.set(key, flight);
+      }
+      const result = await flight;
+      // Joined a refresh that returned the very token the caller saw refused: refresh once more.
+      if (exclude === undefined || result.token !== exclude) {
+        if (!scopes && !this.#scopes) this.#scopes = resolved;
+        return result;
+      }
+    }
+    throw new AuthenticationError('Could not obtain an access token different from the one the server refused');
+  }
+
+  /** Refresh under the store's lock: reload, reuse a token another process got, else one token request. */
+  #refresh(key: string, account: CachedAccount | undefined, scopes: string[], exclude: string | undefined, force: boolean): Promise<FoundAccessToken> {
+    return this.#store.exclusive(async () => {
+      await this.#store.reload();
+      this.#store.assertReadable();
+      if (!force || exclude !== undefined) {
+        const fresh = findAccessToken(this.#store.cache, {
+          clientId: this.clientId,
+          homeAccountId: account?.homeAccountId ?? '',
+          scopes,
+          scopePrefix: this.protocol.scopePrefix,
+          validUntil: this.#clock.now() + this.#skewMs,
+          ...(exclude !== undefined ? { exclude } : {}),
+        });
+        if (fresh && (!force || fresh.token !== exclude)) {
+          this.#logger.debug('using an access token refreshed by another process', { where: this.#where() });
+          this.#memory.set(key, fresh);
+          return fresh;
+        }
+      }
+      let result: AuthenticationResult;
+      if (this.#appOnly) {
+        this.#logger.debug('requesting a new app-only access token');
+        result = await this.#engine.acquireByClientCredential(scopes);
+      } else {
+        if (account === undefined) throw new AuthenticationError('Not signed in; call account.authenticate() first');
+        if (!hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) {
+          throw mapAuthError(Object.assign(new Error('no refresh token'), { errorCode: 'no_tokens_found' }), 'refresh');
+        }
+        const info = await this.#accountInfo(account);
+        this.#logger.debug('refreshing the access token', { username: account.username });
+        result = await this.#engine.refresh(info, scopes);
+      }
+      const token = await this.#adopt(result);
+      this.#memory.set(key, token);
+      return token;
+    }, this.#lockTimeoutMs);
+  }
+
+  async #accountInfo(account: CachedAccount): Promise<AccountInfo> {
+    const accounts = await this.#engine.accounts();
+    const info = accounts.find((a) => a.homeAccountId === account.homeAccountId);
+    if (!info) throw new AuthenticationError(`${account.username} is not in the token cache any more; call account.authenticate()`);
+    return info;
+  }
+
+  /** Records a token msal-node just obtained: expiry in our clock, cache saved with matching timestamps. */
+  async #adopt(result: AuthenticationResult): Promise<FoundAccessToken> {
+    const offset = this.#clock.now() - Date.now();
+    const msalExpiry = result.expiresOn ? result.expiresOn.getTime() : Date.now() + 3_600_000;
+    await this.#store.flush((cache) => {
+      restampAccessToken(cache, result.accessToken, offset);
+    });
+    return { token: result.accessToken, expiresOn: msalExpiry + offset, scopes: normalizeScopes(result.scopes, this.protocol.scopePrefix) };
+  }
+
+  /** A sign-in completed: select its user, keep the token in memory, save the cache. */
+  async #signedIn(result: AuthenticationResult, scopes: string[]): Promise<void> {
+    const token = await this.#adopt(result);
+    if (this.#appOnly) {
+      this.#homeAccountId = '';
+    } else {
+      if (!result.account) throw new AuthenticationError('The identity platform returned no account for the sign-in');
+      this.#homeAccountId = result.account.homeAccountId;
+      this.#username = result.account.username;
+    }
+    this.#scopes = scopes;
+    this.#memory.set(this.#key(this.#homeAccountId, scopes), token);
+    this.#logger.info('signed in', {
+      flow: this.authFlowType,
+      ...(this.#appOnly ? {} : { username: this.#username }),
+      expiresOn: new Date(token.expiresOn).toISOString(),
+    });
+  }
+
+  // ---------------------------------------------------------------- flows
+
+  /** Client credentials flow (app-only). */
+  async acquireWithClientCredentials(requestedScopes?: readonly string[]): Promise<boolean> {
+    const scopes = this.resolveScopes(requestedScopes);
+    await this.#store.ensureLoaded();
+    const result = await this.#engine.acquireByClientCredential(scopes);
+    await this.#signedIn(result, scopes);
+    return true;
+  }
+
+  /** Resource owner password flow (`username`/`password` options, or the arguments). */
+  async acquireWithPassword(requestedScopes?: readonly string[], credentials: { username?: string; password?: string } = {}): Promise<boolean> {
+    const username = credentials.username ?? this.#username;
+    const password = credentials.password ?? this.#password;
+    if (!username || !password) {
+      throw new AuthenticationError("The password flow needs the 'username' and 'password' options");
+    }
+    registerSecret(password);
+    const scopes = this.resolveScopes(requestedScopes);
+    await this.#store.ensureLoaded();
+    const result = await this.#engine.acquireByPassword(scopes, username, password);
+    await this.#signedIn(result, scopes);
+    return true;
+  }
+
+  /**
+   * Device code flow: `onCode` shows the code and URL to the person. Resolves `false` when the
+   * person declined or let the code expire.
+   */
+  async acquireWithDeviceCode(
+    requestedScopes: readonly string[] | undefined,
+    onCode: (info: DeviceCodeInfo) => void | Promise<void>,
+    options: { timeoutSeconds?: number } = {},
+  ): Promise<boolean> {
+    const scopes = this.resolveScopes(requestedScopes);
+    await this.#store.ensureLoaded();
+    const result = await this.#engine.acquireByDeviceCode(scopes, onCode, options);
+    if (result === null) {
+      this.#logger.info('device code sign-in declined or expired');
+      return false;
+    }
+    await this.#signedIn(result, scopes);
+    return true;
+  }
+
+  /**
+   * Step 1 of the authorization code flow (web apps): the URL to send the person to, and the
+   * `flow` to keep (plain JSON, e.g. in the session) until the redirect comes back.
+   */
+  async getAuthorizationUrl(
+    requestedScopes: readonly string[] | undefined,
+    options: { redirectUri: string; state?: string; loginHint?: string; prompt?: string },
+  ): Promise<{ url: string; flow: AuthorizationFlow }> {
+    if (!options || typeof options.redirectUri !== 'string' || options.redirectUri === '') {
+      throw new TypeError('getAuthorizationUrl needs { redirectUri }');
+    }
+    if (this.#appOnly) throw new AuthenticationError('The credentials flow has no user sign-in; use authenticate()');
+    const scopes = this.resolveScopes(requestedScopes);
+    const { url, request } = await this.#engine.authorizationUrl(scopes, options);
+    return { url, flow: { version: 1, clientId: this.clientId, authority: this.authority, ...request } };
+  }
+
+  /**
+   * Step 2: the URL the identity platform redirected to (with `code` and `state`) and the `flow`
+   * from step 1. Rejects with a typed error on `error=`, a wrong `state`, a missing `code` or a
+   * malformed URL.
+   */
+  async requestToken(redirectedUrl: string, options: { flow: AuthorizationFlow }): Promise<boolean> {
+    const flow = validateFlow(options?.flow, this);
+    let url: URL;
+    try {
+      url = new URL(String(redirectedUrl).trim());
+    } catch (cause) {
+      throw new AuthenticationError('The redirected URL is not a valid URL; paste the full address the browser ended on', {
+        cause: new TypeError(redactText(String(cause instanceof Error ? cause.message : cause))),
+      });
+    }
+    const params = url.search.length > 1 ? url.searchParams : new URLSearchParams(url.hash.replace(/^#/, ''));
+    const error = params.get('error');
+    if (error) {
+      const codes = (params.get('error_codes') ?? '')
+        .split(/[^0-9]+/)
+        .filter(Boolean)
+        .map(Number);
+      const body = {
+        error,
+        ...(params.get('error_description') ? { error_description: params.get('error_description')! } : {}),
+        ...(codes.length ? { error_codes: codes } : {}),
+        ...(params.get('error_subcode') ? { suberror: params.get('error_subcode')! } : {}),
+        ...(params.get('correlation_id') ? { correlation_id: params.get('correlation_id')! } : {}),
+        ...(params.get('trace_id') ? { trace_id: params.get('trace_id')! } : {}),
+      };
+      throw mapAuthError(new Error(`the sign-in redirect carries error=${error}`), 'authorization_code', { body });
+    }
+    const state = params.get('state');
+    if (state !== flow.state) {
+      throw new AuthenticationError(
+        state === null
+          ? 'The redirected URL has no state parameter; it does not come from this sign-in'
+          : 'The state of the redirected URL does not match this sign-in (a different or forged sign-in); start again',
+      );
+    }
+    const code = params.get('code');
+    if (!code) throw new AuthenticationError('The redirected URL has no authorization code; paste the full address the browser ended on');
+    await this.#store.ensureLoaded();
+    const result = await this.#engine.acquireByCode(flow, code, params.get('client_info') ?? undefined);
+    await this.#signedIn(result, flow.scopes);
+    return true;
+  }
+
+  // ---------------------------------------------------------------- cache state
+
+  /** Whether tokens for the selected user (or app) are stored: a refresh token, or a valid access token. No network. */
+  async isAuthenticated(): Promise<boolean> {
+    await this.#store.ensureLoaded();
+    if (this.#store.legacyError) return false;
+    const now = this.#clock.now();
+    if (this.#appOnly) {
+      return (
+        findAccessToken(this.#store.cache, {
+          clientId: this.clientId,
+          homeAccountId: '',
+          scopes: [],
+          scopePrefix: this.protocol.scopePrefix,
+          validUntil: now,
+        }) !== undefined
+      );
+    }
+    const account = this.#account();
+    if (!account) return false;
+    if (hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) return true;
+    return (
+      findAccessToken(this.#store.cache, {
+        clientId: this.clientId,
+        homeAccountId: account.homeAccountId,
+        scopes: [],
+        scopePrefix: this.protocol.scopePrefix,
+        validUntil: now,
+      }) !== undefined
+    );
+  }
+
+  /** Usernames of every account in the token cache. */
+  async getAuthenticatedUsernames(): Promise<string[]> {
+    await this.#store.ensureLoaded();
+    return listAccounts(this.#store.cache).map((a) => a.username);
+  }
+
+  /** Removes one user's tokens (default: the selected user); other users' entries stay. Resolves whether a user was removed. */
+  async logout(username?: string): Promise<boolean> {
+    await this.#store.ensureLoaded();
+    const target = (username ?? this.#username)?.toLowerCase();
+    if (!target) return false;
+    return this.#store.exclusive(async () => {
+      await this.#store.reload();
+      const accounts = await this.#engine.accounts();
+      const matches = accounts.filter((a) => a.username.toLowerCase() === target);
+      for (const info of matches) {
+        await this.#engine.removeAccount(info);
+        for (const key of [...this.#memory.keys()]) if (key.startsWith(`${info.homeAccountId}|`)) this.#memory.delete(key);
+      }
+      await this.#store.flush();
+      if (this.#username?.toLowerCase() === target) {
+        this.#username = undefined;
+        this.#homeAccountId = undefined;
+        this.#scopes = undefined;
+      }
+      return matches.length > 0;
+    }, this.#lockTimeoutMs);
+  }
+
+  /** Forgets every token, in memory and in the backend. */
+  async clearTokenCache(): Promise<void> {
+    this.#memory.clear();
+    await this.#store.clear();
+    this.#homeAccountId = undefined;
+    this.#scopes = undefined;
+  }
+
+  // ---------------------------------------------------------------- Graph
+
+  /**
+   * An authenticated `fetch` for Microsoft Graph: relative URLs resolve against the protocol's
+   * `graphUrl`; the token comes from memory, is refreshed before it expires, and on a 401 the
+   * request is retried once with a new token (shared by every request that got the 401).
+   *
+   * @example
+   * ```ts
+   * const res = await account.connection.getSession().fetch('me');
+   * ```
+   */
+  getSession(): GraphSession {
+    return {
+      fetch: async (url: string, init: HttpRequestInit = {}): Promise<Response> => {
+        const target = resolveGraphUrl(url, this.protocol.graphUrl);
+        const send = (token: string): Promise<Response> => {
+          const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
+          headers.set('authorization', `Bearer ${token}`);
+          if (!headers.has('accept')) headers.set('accept', 'application/json');
+          if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
+          return this.#http.fetch(target, { ...init, headers });
+        };
+        const first = await this.#token();
+        const response = await send(first.token);
+        if (response.status !== 401) return response;
+        // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
+        await response.body?.cancel().catch(() => undefined);
+        this.#logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
+        const second = await this.#token(undefined, { stale: first.token });
+        return send(second.token);
+      },
+    };
+  }
+
+  /** Closes the HTTP client's idle connections (when this connection created it). */
+  async close(): Promise<void> {
+    if (this.#ownsHttp) await this.#http.close();
+  }
+
+  /** Secrets never appear in `util.inspect` output. */
+  [inspect.custom](): string {
+    return `Connection ${inspect(
+      redactData({
+        clientId: this.clientId,
+        authFlowType: this.authFlowType,
+        tenantId: this.tenantId,
+        authority: this.authority,
+        username: this.#username,
+        credential: this.#credential === undefined ? 'none' : typeof this.#credential === 'string' ? 'client secret' : isCertificate(this.#credential) ? 'certificate' : 'client assertion',
+        tokenBackend: this.#store.source,
+      }),
+    )}`;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#username };
+  }
+
+  toString(): string {
+    return `Connection(${this.clientId}, ${this.authFlowType}${this.#username ? `, ${this.#username}` : ''})`;
+  }
+}
+
+function validateFlow(flow: unknown, connection: Connection): AuthorizationFlow & AuthCodeRequestState {
+  const f = flow as Partial<AuthorizationFlow> | undefined;
+  const ok =
+    f !== null &&
+    typeof f === 'object' &&
+    f.version === 1 &&
+    typeof f.state === 'string' &&
+    typeof f.nonce === 'string' &&
+    typeof f.codeVerifier === 'string' &&
+    typeof f.redirectUri === 'string' &&
+    Array.isArray(f.scopes) &&
+    f.scopes.every((s) => typeof s === 'string');
+  if (!ok) {
+    throw new AuthenticationError('requestToken needs the `flow` returned by getAuthorizationUrl (unchanged, e.g. after JSON round trip)');
+  }
+  if (f.clientId !== connection.clientId || f.authority !== connection.authority) {
+    throw new AuthenticationError('This flow was started by a different app or authority; start the sign-in again');
+  }
+  return f as AuthorizationFlow;
+}
