@@ -43,7 +43,9 @@ export interface FakeOptions {
 /** A scripted failure for the next matching request(s). */
 export type FakeFault =
   | { operation?: string; count?: number; kind: 'error'; status: number; type: string; message: string }
-  | { operation?: string; count?: number; kind: 'reset' };
+  | { operation?: string; count?: number; kind: 'reset' }
+  /** Apply the operation, then drop the connection before answering (the caller cannot know it succeeded). */
+  | { operation?: string; count?: number; kind: 'drop-response' };
 
 export interface FakeRequestRecord {
   operation: string;
@@ -240,6 +242,11 @@ export class FakeSecretsManager {
       this.requests.push(record);
       try {
         const output = this.#ops[operation as OperationName](input);
+        if (fault?.kind === 'drop-response') {
+          record.errorType = 'drop-response';
+          req.socket.destroy();
+          return;
+        }
         this.#send(res, 200, output);
       } catch (err) {
         if (err instanceof AwsError) {
