@@ -2,6 +2,8 @@
 // from the protocol (framing, signing, error shapes), these fail before any backend test could
 // pass for the wrong reason. Expected values come from the Secrets Manager API reference.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type {
+  SecretsManagerClient} from '@aws-sdk/client-secrets-manager';
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -13,7 +15,6 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   RestoreSecretCommand,
-  SecretsManagerClient,
   SecretsManagerServiceException,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
