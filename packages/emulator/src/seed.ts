@@ -1,0 +1,179 @@
+/**
+ * The seed: tenants, their app registrations and their users. Plain JSON (the CLI reads it from
+ * a file), described by these types.
+ */
+
+/**
+ * A user of a tenant. Profile fields are what Graph returns for the user.
+ *
+ * @example
+ * ```ts
+ * const user: SeedUser = { id: '5c1b...', userPrincipalName: 'ada@contoso.onmicrosoft.com', password: 'pw', displayName: 'Ada' };
+ * ```
+ */
+export interface SeedUser {
+  /** Object id (a GUID). */
+  id: string;
+  userPrincipalName: string;
+  /** The password accepted by the sign-in page and ROPC. */
+  password: string;
+  /** When true, interactive sign-in asks for a second factor and ROPC fails with AADSTS50076. */
+  mfaRequired?: boolean;
+  /** When false, sign-in fails with AADSTS50057. Default true. */
+  accountEnabled?: boolean;
+  displayName: string;
+  givenName?: string | null;
+  surname?: string | null;
+  mail?: string | null;
+  jobTitle?: string | null;
+  officeLocation?: string | null;
+  mobilePhone?: string | null;
+  businessPhones?: string[];
+  preferredLanguage?: string | null;
+  department?: string | null;
+}
+
+/**
+ * Delegated permissions consented for an app: for every user of the tenant (`users: '*'`, like
+ * an admin consent) or for the listed users (ids or user principal names).
+ */
+export interface SeedDelegatedConsent {
+  /** Graph permission names (`User.Read`) and OpenID scopes (`openid`, `offline_access`, ...). */
+  scopes: string[];
+  users: '*' | string[];
+}
+
+/**
+ * An app registration.
+ *
+ * @example
+ * ```ts
+ * const app: SeedApp = { clientId: '1111...', displayName: 'My app', secrets: ['s3cret'], redirectUris: ['http://localhost'] };
+ * ```
+ */
+export interface SeedApp {
+  /** Application (client) id, a GUID. */
+  clientId: string;
+  displayName: string;
+  /** Client secret values. A confidential app needs at least one secret or certificate. */
+  secrets?: string[];
+  /** PEM certificates whose private keys may sign client assertions. */
+  certificates?: string[];
+  /**
+   * Registered redirect URIs. `http://localhost` and `http://127.0.0.1` (with no path or `/`)
+   * accept any port and any path, as Entra does for loopback on native apps.
+   */
+  redirectUris?: string[];
+  /** A public client (no secret): device code, ROPC and auth code with PKCE without a secret. */
+  publicClient?: boolean;
+  /** Graph application permissions granted (admin-consented), e.g. `User.Read.All`. */
+  applicationPermissions?: string[];
+  /** Delegated permissions consented. */
+  delegatedConsents?: SeedDelegatedConsent[];
+  /** Access token lifetime in seconds. Default 3599. */
+  accessTokenLifetimeSeconds?: number;
+  /** Refresh token inactivity lifetime in seconds. Default 90 days. */
+  refreshTokenLifetimeSeconds?: number;
+}
+
+/**
+ * A tenant (directory).
+ *
+ * @example
+ * ```ts
+ * const tenant: SeedTenant = { id: '5f3a...', domain: 'contoso.onmicrosoft.com', apps: [], users: [] };
+ * ```
+ */
+export interface SeedTenant {
+  /** Tenant id, a GUID. */
+  id: string;
+  /** Primary domain; the tenant can be addressed by it in authority URLs. */
+  domain?: string;
+  displayName?: string;
+  apps: SeedApp[];
+  users: SeedUser[];
+}
+
+/**
+ * The whole seed. See the package README for the JSON form and the default seed.
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator({ port: 0, seed: { tenants: [myTenant] } });
+ * ```
+ */
+export interface EmulatorSeed {
+  tenants: SeedTenant[];
+}
+
+/** Thrown by `startEmulator` when a seed is inconsistent (duplicate ids, missing fields...). */
+export class SeedError extends Error {
+  readonly code = 'EMULATOR_SEED_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SeedError';
+  }
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Checks a seed's shape and uniqueness rules; throws `SeedError` on the first problem. */
+export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
+  const fail = (msg: string): never => {
+    throw new SeedError(`invalid emulator seed: ${msg}`);
+  };
+  if (typeof seed !== 'object' || seed === null) fail('expected an object');
+  const tenants = (seed as { tenants?: unknown }).tenants;
+  if (!Array.isArray(tenants) || tenants.length === 0) fail('`tenants` must be a non-empty array');
+  const tenantKeys = new Set<string>();
+  const clientIds = new Set<string>();
+  (tenants as unknown[]).forEach((t, ti) => {
+    const tenant = t as Partial<SeedTenant>;
+    const where = `tenants[${ti}]`;
+    if (typeof tenant !== 'object' || tenant === null) fail(`${where} must be an object`);
+    if (typeof tenant.id !== 'string' || !GUID.test(tenant.id)) fail(`${where}.id must be a GUID`);
+    for (const key of [tenant.id, tenant.domain]) {
+      if (key === undefined) continue;
+      if (typeof key !== 'string') fail(`${where}.domain must be a string`);
+      const k = (key as string).toLowerCase();
+      if (tenantKeys.has(k)) fail(`${where}: duplicate tenant id or domain '${key as string}'`);
+      tenantKeys.add(k);
+    }
+    if (!Array.isArray(tenant.apps)) fail(`${where}.apps must be an array`);
+    if (!Array.isArray(tenant.users)) fail(`${where}.users must be an array`);
+    const userKeys = new Set<string>();
+    tenant.users!.forEach((u, ui) => {
+      const w = `${where}.users[${ui}]`;
+      if (typeof u !== 'object' || u === null) fail(`${w} must be an object`);
+      if (typeof u.id !== 'string' || !GUID.test(u.id)) fail(`${w}.id must be a GUID`);
+      if (typeof u.userPrincipalName !== 'string' || !u.userPrincipalName.includes('@'))
+        fail(`${w}.userPrincipalName must be name@domain`);
+      if (typeof u.password !== 'string') fail(`${w}.password must be a string`);
+      if (typeof u.displayName !== 'string') fail(`${w}.displayName must be a string`);
+      for (const k of [u.id.toLowerCase(), u.userPrincipalName.toLowerCase()]) {
+        if (userKeys.has(k)) fail(`${w}: duplicate user id or userPrincipalName '${k}'`);
+        userKeys.add(k);
+      }
+    });
+    tenant.apps!.forEach((a, ai) => {
+      const w = `${where}.apps[${ai}]`;
+      if (typeof a !== 'object' || a === null) fail(`${w} must be an object`);
+      if (typeof a.clientId !== 'string' || !GUID.test(a.clientId)) fail(`${w}.clientId must be a GUID`);
+      if (clientIds.has(a.clientId.toLowerCase())) fail(`${w}: duplicate clientId '${a.clientId}'`);
+      clientIds.add(a.clientId.toLowerCase());
+      if (typeof a.displayName !== 'string') fail(`${w}.displayName must be a string`);
+      for (const field of ['secrets', 'certificates', 'redirectUris', 'applicationPermissions'] as const) {
+        const v = a[field];
+        if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
+          fail(`${w}.${field} must be an array of strings`);
+      }
+      for (const c of a.certificates ?? []) {
+        if (!c.includes('-----BEGIN CERTIFICATE-----')) fail(`${w}.certificates must be PEM certificates`);
+      }
+      for (const [ci, c] of (a.delegatedConsents ?? []).entries()) {
+        if (!Array.isArray(c.scopes) || (c.users !== '*' && !Array.isArray(c.users)))
+          fail(`${w}.delegatedConsents[${ci}] needs scopes: string[] and users: '*' | string[]`);
+      }
+    });
+  });
+}

@@ -1,0 +1,239 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createContext, readBody, sendHtml, sendJson, type RequestContext } from './http-kit.js';
+import { AadFailure, buildAadError } from './identity/aad-errors.js';
+import { handleAuthorize } from './identity/authorize.js';
+import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identity/device-code.js';
+import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
+import { errorPage } from './identity/pages.js';
+import { handleToken } from './identity/token-endpoint.js';
+import { graphErrorBody, graphHeaders, handleGraph } from './graph/graph-api.js';
+import { handleAdmin, ADMIN_PREFIX } from './admin-api.js';
+import type { ActiveFault } from './faults.js';
+import type { EmulatorState } from './state.js';
+
+/** Where the emulator reports its own failures (never secrets). */
+export interface EmulatorLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+  error(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** A logger that drops everything. */
+export const silentLogger: EmulatorLogger = { warn: () => undefined, error: () => undefined };
+
+const TENANT_SEGMENT = /^[A-Za-z0-9._-]{1,256}$/;
+const GRAPH_VERSIONS = new Set(['v1.0', 'beta']);
+
+function isGraphPath(path: string): boolean {
+  const first = path.split('/')[1] ?? '';
+  return GRAPH_VERSIONS.has(first);
+}
+
+function sendAad(state: EmulatorState, ctx: RequestContext, failure: AadFailure): void {
+  const answer = buildAadError(failure, {
+    now: state.clock.now(),
+    traceId: ctx.traceId,
+    correlationId: ctx.correlationId,
+    baseUrl: state.url,
+  });
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store, no-cache', 'x-ms-request-id': ctx.traceId };
+  if (ctx.clientRequestId) headers['client-request-id'] = ctx.clientRequestId;
+  sendJson(ctx, answer.status, answer.body, headers);
+}
+
+function notFound(state: EmulatorState, ctx: RequestContext): void {
+  sendAad(state, ctx, new AadFailure(9002313, { reason: `No endpoint at '${ctx.path}'.` }, { status: 404, error: 'not_found' }));
+}
+
+function routeIdentity(state: EmulatorState, ctx: RequestContext): void {
+  const segments = ctx.path.split('/').filter(Boolean);
+  const tenant = segments[0];
+  if (!tenant || !TENANT_SEGMENT.test(tenant)) {
+    notFound(state, ctx);
+    return;
+  }
+  const rest = segments.slice(1).join('/').toLowerCase();
+  switch (rest) {
+    case 'oauth2/v2.0/token':
+      handleToken(state, ctx, tenant);
+      return;
+    case 'oauth2/v2.0/authorize':
+      handleAuthorize(state, ctx, tenant);
+      return;
+    case 'oauth2/v2.0/devicecode':
+      handleDeviceCode(state, ctx, tenant);
+      return;
+    case 'oauth2/v2.0/logout':
+      handleLogout(state, ctx);
+      return;
+    case 'v2.0/.well-known/openid-configuration':
+    case '.well-known/openid-configuration':
+      handleOpenIdConfiguration(state, ctx, tenant);
+      return;
+    case 'discovery/v2.0/keys':
+    case 'discovery/keys':
+      handleJwks(state, ctx, tenant);
+      return;
+    case 'discovery/instance':
+      handleInstanceDiscovery(state, ctx);
+      return;
+    default:
+      notFound(state, ctx);
+  }
+}
+
+function route(state: EmulatorState, ctx: RequestContext): void {
+  if (ctx.bodyTooLarge) {
+    const limit = String(state.settings.maxBodyBytes);
+    if (isGraphPath(ctx.path)) {
+      sendJson(ctx, 413, graphErrorBody(state, ctx, 'RequestEntityTooLarge', `The request body exceeds ${limit} bytes.`), graphHeaders(ctx));
+    } else {
+      sendAad(state, ctx, new AadFailure(9002331, { limit }));
+    }
+    return;
+  }
+  if (isGraphPath(ctx.path)) {
+    handleGraph(state, ctx);
+    return;
+  }
+  if (ctx.path === DEVICE_LOGIN_PATH) {
+    handleDeviceLogin(state, ctx);
+    return;
+  }
+  if (ctx.path === '/') {
+    sendJson(ctx, 200, {
+      name: 'o365-ts emulator',
+      authorityHost: state.url,
+      graphUrl: `${state.url}/`,
+      tenants: state.directory.tenants.map((t) => ({ id: t.id, domain: t.seed.domain })),
+      openIdConfiguration: `${state.url}/common/v2.0/.well-known/openid-configuration`,
+      deviceLogin: `${state.url}${DEVICE_LOGIN_PATH}`,
+    });
+    return;
+  }
+  if (ctx.path === '/error') {
+    const code = Number(ctx.url.searchParams.get('code'));
+    sendHtml(ctx, 200, errorPage(Number.isInteger(code) ? code : 0, 'See the error_description of the answer that linked here.'));
+    return;
+  }
+  routeIdentity(state, ctx);
+}
+
+function applyFault(state: EmulatorState, ctx: RequestContext, fault: ActiveFault): boolean {
+  ctx.log.fault = fault.kind;
+  switch (fault.kind) {
+    case 'drop':
+      ctx.log.status = 0;
+      ctx.req.socket.destroy();
+      return true;
+    case 'malformed': {
+      const text = isGraphPath(ctx.path) ? '{"@odata.context":"broken","value":[{"id":' : '{"token_type":"Bearer","access_tok';
+      ctx.log.status = 200;
+      ctx.res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      ctx.res.end(text);
+      return true;
+    }
+    case 'status': {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['Retry-After'] = String(Math.ceil(fault.retryAfter));
+      if (isGraphPath(ctx.path)) {
+        const codes: Record<number, [string, string]> = {
+          429: ['TooManyRequests', 'Too many requests. Retry after the time given in the Retry-After header.'],
+          500: ['generalException', 'General exception while processing.'],
+          502: ['BadGateway', 'The gateway received an invalid response.'],
+          503: ['serviceNotAvailable', 'The service is temporarily unavailable.'],
+          504: ['GatewayTimeout', 'The gateway timed out.'],
+        };
+        const [code, message] = codes[fault.status] ?? ['UnknownError', 'Error'];
+        sendJson(ctx, fault.status, graphErrorBody(state, ctx, code, message), { ...graphHeaders(ctx), ...headers });
+      } else {
+        const answer = buildAadError(
+          new AadFailure(90033, {}, { status: fault.status, error: fault.status === 429 ? 'temporarily_unavailable' : 'server_error' }),
+          { now: state.clock.now(), traceId: ctx.traceId, correlationId: ctx.correlationId, baseUrl: state.url },
+        );
+        sendJson(ctx, fault.status, answer.body, headers);
+      }
+      return true;
+    }
+    case 'delay':
+      return false;
+  }
+}
+
+/** The HTTPS server of one emulator. */
+export function createEmulatorServer(
+  state: EmulatorState,
+  tls: { key: string; cert: string },
+  logger: EmulatorLogger,
+): { server: Server; cancelDelays: () => void } {
+  const delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      delays.add(entry);
+    });
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = state.clock.now();
+    const { body, tooLarge } = await readBody(req, state.settings.maxBodyBytes);
+    const ctx = createContext(req, res, body, tooLarge, arrived);
+    if (ctx.path.startsWith(ADMIN_PREFIX)) {
+      handleAdmin(state, ctx);
+      return;
+    }
+    res.once('close', () => state.log.add(ctx.log));
+    const fault = state.faults.take(ctx.method, ctx.path);
+    if (fault) {
+      if (applyFault(state, ctx, fault)) return;
+      if (fault.kind === 'delay') await sleep(fault.ms);
+      if (res.destroyed) return;
+    }
+    dispatch(state, ctx, () => route(state, ctx));
+  }
+
+  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    onRequest(req, res).catch((err: unknown) => {
+      logger.error('emulator request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ error: 'server_error', error_description: 'AADSTS90033: A transient error has occurred. Please try again.', error_codes: [90033] }));
+      } else if (!res.writableEnded) {
+        res.destroy();
+      }
+    });
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
+  return {
+    server,
+    cancelDelays: () => {
+      for (const d of delays) {
+        clearTimeout(d.timer);
+        d.resolve();
+      }
+      delays.clear();
+    },
+  };
+}
+
+/** Runs a handler; an AadFailure it throws becomes the platform's error answer. */
+function dispatch(state: EmulatorState, ctx: RequestContext, run: () => void): void {
+  try {
+    run();
+  } catch (err) {
+    if (err instanceof AadFailure) {
+      if (!ctx.res.headersSent) sendAad(state, ctx, err);
+      return;
+    }
+    throw err;
+  }
+}
