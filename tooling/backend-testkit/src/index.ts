@@ -1,0 +1,10 @@
+export { runTokenBackendConformance } from './run-conformance.js';
+export { checkTokenBackendConformance, getConformanceCheck, type ConformanceResult } from './check-conformance.js';
+export { conformanceChecks, makeLargeData, UNICODE_SAMPLE, type ConformanceCheck } from './checks.js';
+export { ConformanceError } from './conformance-error.js';
+export type {
+  BackendFactory,
+  ConditionalWritesDelegation,
+  DataSizeLimit,
+  TokenBackendConformanceOptions,
+} from './conformance-options.js';
