@@ -1,12 +1,7 @@
 // Microsoft's own client, msal-node, against the emulator: only its configuration changes
 // (authority, knownAuthorities, a network client that trusts the emulator's CA).
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import {
-  ConfidentialClientApplication,
-  CryptoProvider,
-  PublicClientApplication,
-  type DeviceCodeResponse,
-} from '@azure/msal-node';
+import { ConfidentialClientApplication, CryptoProvider, PublicClientApplication } from '@azure/msal-node';
 import type { Agent } from 'undici';
 import { startEmulator, type Emulator } from '../src/index.js';
 import {
@@ -142,7 +137,7 @@ describe('msal-node user flows', () => {
     let pageResult: Promise<string> | undefined;
     const result = await pca.acquireTokenByDeviceCode({
       scopes: ['User.Read'],
-      deviceCodeCallback: (response: DeviceCodeResponse) => {
+      deviceCodeCallback: (response) => {
         expect(response.verificationUri).toBe(`${emu.url}/devicelogin`);
         expect(response.message).toContain(response.userCode);
         pageResult = completeDeviceLogin(emu, agent, response.verificationUri, response.userCode, {
