@@ -674,7 +674,8 @@ export class Connection implements TokenCredential {
         const response = await send(first.token);
         if (response.status !== 401) return response;
         // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
-        await response.body?.cancel().catch(() => undefined);
+        // Read (not cancel) the small error body so the connection is reused rather than torn down.
+        await response.text().catch(() => '');
         this.#logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
         const second = await this.#token(undefined, { stale: first.token });
         return send(second.token);
