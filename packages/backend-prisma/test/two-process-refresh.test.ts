@@ -1,0 +1,132 @@
+/**
+ * Issue 4's "done means": two processes refreshing through the Prisma/PostgreSQL backend at the
+ * same moment make one token request, and both end with the same, newest cache.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Account, MSGraphProtocol } from '@o365/core';
+import { startEmulator, type Emulator } from '@o365/emulator';
+import { PrismaTokenBackend } from '../src/index';
+import { postgresClient, postgresUrl, uniqueKey } from './clients';
+
+const prisma = postgresClient();
+let emu: Emulator;
+let dir: string;
+
+beforeAll(async () => {
+  emu = await startEmulator();
+  dir = mkdtempSync(join(tmpdir(), 'o365-prisma-two-process-'));
+});
+afterAll(async () => {
+  await emu?.stop();
+  await prisma.$disconnect();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+interface ChildResult {
+  accessToken: string;
+  stored: string | null;
+  version: string | null;
+}
+
+/** Starts a child; resolves once it printed `ready`. */
+function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<ChildResult> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'refresh-child.ts')], {
+    cwd: join(__dirname, '..'),
+    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(__dirname, 'fixtures', 'tsconfig.json') },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  return new Promise((resolveReady, rejectReady) => {
+    const result = new Promise<ChildResult>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.startsWith('ready\n')) resolveReady({ child, result });
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => {
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult);
+        else {
+          const err = new Error(`child exited with ${code}:\n${stdout}\n${stderr}`);
+          reject(err);
+          rejectReady(err);
+        }
+      });
+    });
+    result.catch(() => undefined);
+  });
+}
+
+describe('two processes refreshing through one PostgreSQL row at the same moment', () => {
+  it('make one token request and end with the same, newest cache', async () => {
+    const key = uniqueKey('two-process');
+    const backendOptions = {
+      delegate: prisma.o365Token,
+      where: { key },
+      tokenField: 'token',
+      versionField: 'version',
+      createIfMissing: true,
+      lockStrategy: { type: 'postgres-advisory', client: prisma },
+    } as const;
+    const d = emu.defaults;
+    const account = new Account([d.clientId, d.clientSecret], {
+      authFlowType: 'password',
+      tenantId: d.tenantId,
+      username: d.username,
+      password: d.password,
+      protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+      authorityHost: emu.authorityHost,
+      tls: { ca: emu.ca },
+      clock: { now: () => emu.clock.now() },
+      tokenBackend: new PrismaTokenBackend(backendOptions),
+    });
+    await expect(account.authenticate({ requestedScopes: ['basic'] })).resolves.toBe(true);
+    const before = await new PrismaTokenBackend(backendOptions).load();
+    expect(before).toBeDefined();
+
+    // Every access token issued so far has expired; the refresh tokens are still valid.
+    emu.clock.advance(2 * 3600);
+    const since = emu.clock.now();
+    const caFile = join(dir, 'emulator-ca.pem');
+    writeFileSync(caFile, emu.ca);
+    const env = {
+      CHILD_PG_URL: postgresUrl(),
+      CHILD_KEY: key,
+      CHILD_CLIENT_ID: d.clientId,
+      CHILD_CLIENT_SECRET: d.clientSecret,
+      CHILD_TENANT_ID: d.tenantId,
+      CHILD_USERNAME: d.username,
+      CHILD_GRAPH_URL: emu.graphUrl,
+      CHILD_AUTHORITY_HOST: emu.authorityHost,
+      CHILD_CA_FILE: caFile,
+      CHILD_CLOCK_OFFSET_MS: String(emu.clock.now() - Date.now()),
+    };
+    const children = await Promise.all([startChild(env), startChild(env)]);
+    // Both are loaded and connected: release them at once.
+    for (const { child } of children) child.stdin.write('go\n');
+    const [a, b] = await Promise.all(children.map((c) => c.result));
+
+    const refreshes = emu.requests().filter((r) => r.grantType === 'refresh_token' && r.time >= since);
+    expect(refreshes).toHaveLength(1);
+    expect(a!.accessToken).toBe(b!.accessToken);
+    const after = await new PrismaTokenBackend(backendOptions).load();
+    expect(after).toBeDefined();
+    expect(after!.version).not.toBe(before!.version);
+    expect(sha(after!.data)).not.toBe(sha(before!.data));
+    for (const r of [a!, b!]) {
+      expect(r.stored).toBe(sha(after!.data));
+      expect(r.version).toBe(after!.version);
+    }
+  }, 60_000);
+});
