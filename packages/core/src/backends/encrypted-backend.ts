@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, scrypt, type ScryptOptions } from 'node:crypto';
 import { TokenBackendError } from '../errors.js';
 import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend } from './token-backend.js';
 
@@ -11,7 +11,21 @@ const IV_BYTES = 12;
 const SALT_BYTES = 16;
 // v1's passphrase derivation: scrypt N=2^15, r=8, p=1 (32 MiB, ~0.1 s), a random 16-byte salt stored in the envelope.
 const SCRYPT: ScryptOptions = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
-const MAX_CACHED_KEYS = 16;
+const MAX_CACHED_KEYS = 64;
+
+/**
+ * Derived keys, shared by every instance in the process: scrypt is slow on purpose, and several
+ * backends over the same store (or a re-created Account) would otherwise derive the same key again.
+ * Indexed by salt and an HMAC of the passphrase: this memory already holds the passphrase and keys.
+ */
+const derivedKeys = new Map<string, Promise<Buffer>>();
+/** The salt new writes use per passphrase when nothing was read yet, so a process derives one key, not one per instance. */
+const writeSalts = new Map<string, Buffer>();
+const processKey = randomBytes(32);
+
+function passphraseId(passphrase: string): string {
+  return createHmac('sha256', processKey).update(passphrase, 'utf8').digest('base64url');
+}
 
 /** Options of {@link EncryptedTokenBackend}. */
 export interface EncryptedTokenBackendOptions {
@@ -73,8 +87,6 @@ export class EncryptedTokenBackend implements TokenBackend {
   readonly #inner: TokenBackend;
   readonly #rawKey: Buffer | undefined;
   readonly #passphrase: string | undefined;
-  /** Derived keys by salt: scrypt is deliberately slow, so each salt is derived once. */
-  readonly #derived = new Map<string, Promise<Buffer>>();
   /** The salt new writes use: the one last read (so readers and writers share a derived key), else a fresh one. */
   #writeSalt: Buffer | undefined;
 
@@ -128,7 +140,7 @@ export class EncryptedTokenBackend implements TokenBackend {
     if (this.#rawKey) {
       key = this.#rawKey;
     } else {
-      salt = this.#writeSalt ??= randomBytes(SALT_BYTES);
+      salt = this.#writeSalt ??= this.#processWriteSalt();
       key = await this.#keyFor(salt);
     }
     const cipher = createCipheriv('aes-256-gcm', key, iv);
@@ -177,17 +189,32 @@ export class EncryptedTokenBackend implements TokenBackend {
     }
   }
 
+  #processWriteSalt(): Buffer {
+    const id = passphraseId(this.#passphrase ?? '');
+    let salt = writeSalts.get(id);
+    if (!salt) {
+      salt = randomBytes(SALT_BYTES);
+      if (writeSalts.size >= MAX_CACHED_KEYS) writeSalts.clear();
+      writeSalts.set(id, salt);
+    }
+    return salt;
+  }
+
   #keyFor(salt: Buffer): Promise<Buffer> {
-    const id = salt.toString('base64url');
-    let key = this.#derived.get(id);
-    if (!key) {
-      if (this.#derived.size >= MAX_CACHED_KEYS) {
-        const oldest = this.#derived.keys().next().value;
-        if (oldest !== undefined) this.#derived.delete(oldest);
-      }
-      key = deriveKey(this.#passphrase ?? '', salt);
-      this.#derived.set(id, key);
-      key.catch(() => this.#derived.delete(id));
+    const passphrase = this.#passphrase ?? '';
+    const id = `${salt.toString('base64url')}:${createHmac('sha256', salt).update(passphrase, 'utf8').digest('base64url')}`;
+    let key = derivedKeys.get(id);
+    if (key) {
+      // Most recently used last, so the oldest entry is evicted first.
+      derivedKeys.delete(id);
+    } else {
+      key = deriveKey(passphrase, salt);
+      key.catch(() => derivedKeys.delete(id));
+    }
+    derivedKeys.set(id, key);
+    if (derivedKeys.size > MAX_CACHED_KEYS) {
+      const oldest = derivedKeys.keys().next().value;
+      if (oldest !== undefined) derivedKeys.delete(oldest);
     }
     return key;
   }
