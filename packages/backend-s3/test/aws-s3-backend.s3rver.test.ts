@@ -1,6 +1,7 @@
-import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TokenBackendError, TokenCacheConflictError } from '@o365/core';
+import { ENCRYPTED_TOKEN_PREFIX, EncryptedTokenBackend, TokenBackendError, TokenCacheConflictError } from '@o365/core';
 import { AWSS3Backend } from '../src/index.js';
 import { BUCKET, startS3rver, unreachableClientConfig, type S3rverHandle } from './s3rver-harness.js';
 
@@ -59,7 +60,7 @@ describe('AWSS3Backend against s3rver', () => {
     await expect(b.load()).resolves.toEqual({ data: '{"n":2}', version: second.version });
   });
 
-  it('stores JSON as application/json, private and not cacheable', async () => {
+  it('stores JSON as application/json, not cacheable', async () => {
     const b = backend();
     await b.save('{"Account":{}}');
     const head = await raw.send(new HeadObjectCommand({ Bucket: BUCKET, Key: b.objectKey }));
@@ -80,6 +81,19 @@ describe('AWSS3Backend against s3rver', () => {
     await b.save('{not json');
     const head = await raw.send(new HeadObjectCommand({ Bucket: BUCKET, Key: b.objectKey }));
     expect(head.ContentType).toBe('application/octet-stream');
+  });
+
+  it("composes with core's EncryptedTokenBackend: ciphertext stored as application/octet-stream", async () => {
+    const inner = backend();
+    const encrypted = new EncryptedTokenBackend({ backend: inner, key: randomBytes(32) });
+    const data = JSON.stringify({ RefreshToken: { k: { secret: 'plain-refresh-token-value' } } });
+    const { version } = await encrypted.save(data);
+    const object = await raw.send(new GetObjectCommand({ Bucket: BUCKET, Key: inner.objectKey }));
+    expect(object.ContentType).toBe('application/octet-stream');
+    const stored = await object.Body!.transformToString('utf-8');
+    expect(stored.startsWith(ENCRYPTED_TOKEN_PREFIX)).toBe(true);
+    expect(stored).not.toContain('plain-refresh-token-value');
+    await expect(encrypted.load()).resolves.toEqual({ data, version });
   });
 
   it('deletes, and deleting again (or something never stored) is not an error', async () => {
@@ -128,7 +142,7 @@ describe('AWSS3Backend against s3rver', () => {
     }
   });
 
-  it('a failed save leaves the stored copy as it was', async () => {
+  it('rejects data that is not a string before sending anything, leaving the stored copy', async () => {
     const b = backend();
     const { version } = await b.save('{"good":true}');
     // A non-string body is refused before anything is sent.
