@@ -146,7 +146,8 @@ function deriveDefaults(seed: EmulatorSeed, cert: GeneratedCertificate): Emulato
  */
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<Emulator> {
   const crypto = await getCryptoMaterial();
-  const seed = options.seed ?? defaultSeed(crypto.appCertificate.certificate);
+  // A private copy: later changes to the caller's object must not reach the running emulator.
+  const seed = structuredClone(options.seed ?? defaultSeed(crypto.appCertificate.certificate));
   validateSeed(seed);
   const host = options.host ?? '127.0.0.1';
   const interval = options.deviceCodeInterval ?? 5;

@@ -10,7 +10,7 @@ export interface RecordedRequest {
   method: string;
   /** Path without the query string. */
   path: string;
-  /** Status answered; 0 when the connection was dropped by a fault. */
+  /** Status answered; 0 while the answer is pending or when a fault dropped the connection. */
   status: number;
   /** `grant_type` of a token request. */
   grantType?: string;

@@ -187,7 +187,9 @@ export function createEmulatorServer(
       handleAdmin(state, ctx);
       return;
     }
-    res.once('close', () => state.log.add(ctx.log));
+    // Logged on arrival (status is filled in when the answer is written), so the log's order is
+    // arrival order and an entry never lands after a test has cleared the log.
+    state.log.add(ctx.log);
     const fault = state.faults.take(ctx.method, ctx.path);
     if (fault) {
       if (applyFault(state, ctx, fault)) return;

@@ -79,6 +79,8 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
       throw new AadFailure(70000, { param: 'code', reason: 'The code is unknown or was issued to another client.' });
     }
     if (grant.redeemed) throw new AadFailure(54005);
+    // Any redemption attempt burns the code, failed ones included: codes are single-use.
+    grant.redeemed = true;
     if (now - grant.issuedAt > 600_000) throw new AadFailure(70008, { issued: aadTimestamp(grant.issuedAt) });
     if (redirectUri !== grant.redirectUri) {
       throw new AadFailure(500112, { redirectUri, expected: grant.redirectUri });
@@ -88,7 +90,6 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
       const computed = verifier === undefined ? undefined : grant.codeChallengeMethod === 'plain' ? verifier : s256(verifier);
       if (computed !== grant.codeChallenge) throw new AadFailure(501481);
     }
-    grant.redeemed = true;
     const user = state.directory.user(tenant, grant.userId);
     if (!user) throw new AadFailure(70000, { param: 'code', reason: 'The user no longer exists.' });
     if (state.grants.isRevoked(user.id, grant.seq)) {
