@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator } from '@o365/emulator';
+import { createServer, type IncomingMessage } from 'node:http';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { createHttpClient, type HttpClient, type HttpOptions } from './http-client.js';
 import { HttpTimeoutError, NetworkError } from './http-errors.js';
 
@@ -111,5 +113,38 @@ describe('HTTP client against the emulator (real HTTPS)', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(HttpTimeoutError);
     expect((err as HttpTimeoutError).timeoutMs).toBe(300);
+  });
+
+  it('tunnels HTTPS through a proxy and still checks the certificate against tls.ca', async () => {
+    const tunnels: string[] = [];
+    const proxy = createServer();
+    proxy.on('connect', (req: IncomingMessage, clientSocket: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = netConnect(Number(port), host ?? '127.0.0.1', () => {
+        clientSocket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(clientSocket);
+        clientSocket.pipe(upstream);
+      });
+      upstream.on('error', () => clientSocket.destroy());
+      clientSocket.on('error', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const res = await client({ proxy: proxyUrl }).fetch(discoveryUrl);
+      expect(res.status).toBe(200);
+      expect(tunnels).toEqual([new URL(discoveryUrl).host]);
+
+      const untrusting = createHttpClient({ proxy: proxyUrl, retry: { maxRetries: 0 } });
+      clients.push(untrusting);
+      await expect(untrusting.fetch(discoveryUrl)).rejects.toBeInstanceOf(NetworkError);
+      expect(tunnels).toHaveLength(2);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
   });
 });
