@@ -263,6 +263,6 @@ describe('Account against the emulator', () => {
       expect(grants('refresh_token')).toBe(before + 1);
       expect(meCalls() - unauthorizedBefore).toBeGreaterThan(0);
       expect(offset).toBeGreaterThanOrEqual(0);
-    });
+    }, 90_000);
   });
 });

@@ -284,12 +284,13 @@ export class AuthEngine {
       if (callbackError !== undefined) {
         throw new AuthenticationError('The device code callback failed; sign-in cancelled', { cause: callbackError });
       }
-      const code = (error as { errorCode?: string }).errorCode;
-      if (code === 'authorization_declined' || code === 'expired_token' || code === 'device_code_expired') {
-        this.#network.takeFailure(correlationId);
+      const failure = this.#network.takeFailure(correlationId);
+      const msal = error as { errorCode?: string; errorMessage?: string };
+      const codes = [failure?.body?.error, msal.errorCode, msal.errorMessage];
+      if (codes.some((c) => c === 'authorization_declined' || c === 'expired_token' || c === 'device_code_expired')) {
         return null;
       }
-      throw this.mapError(error, 'device_code', correlationId);
+      throw mapAuthError(error, 'device_code', failure);
     }
   }
 
