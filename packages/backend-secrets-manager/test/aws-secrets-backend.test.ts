@@ -251,16 +251,21 @@ describe('delete', () => {
 
   it('restores a secret scheduled for deletion when a new cache is saved', async () => {
     const name = uniqueName();
-    const backend = h.backend(name, { deleteRecoveryDays: 7 });
-    await backend.save('old');
+    const logged: string[] = [];
+    const record = (message: string, data?: Record<string, unknown>) => logged.push(`${message} ${JSON.stringify(data)}`);
+    const logger = { debug: record, info: record, warn: record, error: record };
+    const backend = h.backend(name, { deleteRecoveryDays: 7, logger });
+    await backend.save('LOGMARK-old');
     await backend.delete();
     expect(h.fake.requests.at(-1)!.input).toEqual({ SecretId: name, RecoveryWindowInDays: 7 });
-    const { version } = await backend.save('new', { expectedVersion: null });
-    expect(await backend.load()).toEqual({ data: 'new', version });
+    const { version } = await backend.save('LOGMARK-new', { expectedVersion: null });
+    expect(await backend.load()).toEqual({ data: 'LOGMARK-new', version });
     await backend.delete();
     const again = await h.backend(name).save('unconditional');
     expect(await backend.load()).toEqual({ data: 'unconditional', version: again.version });
     expect(h.fake.operations()).toContain('RestoreSecret');
+    expect(logged.some((line) => line.includes('restored a secret scheduled for deletion') && line.includes(name))).toBe(true);
+    expect(logged.join('\n')).not.toContain('LOGMARK');
   });
 
   it('deletes without recovery with forceDelete or deleteRecoveryDays: 0', async () => {
