@@ -47,6 +47,11 @@ export type ScopeHelperName = keyof typeof SCOPE_HELPERS;
 /**
  * OpenID Connect scopes. They belong to the identity platform, not to a resource, so they are
  * never prefixed with a resource URI.
+ *
+ * @example
+ * ```ts
+ * OIDC_SCOPES.has('offline_access'); // true
+ * ```
  */
 export const OIDC_SCOPES: ReadonlySet<string> = new Set(['openid', 'profile', 'offline_access', 'email']);
 

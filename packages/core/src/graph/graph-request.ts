@@ -55,7 +55,14 @@ export async function graphRequest<T = unknown>(
   }
 }
 
-/** GET shorthand of {@link graphRequest}. */
+/**
+ * GET shorthand of {@link graphRequest}.
+ *
+ * @example
+ * ```ts
+ * const page = await graphGet<{ value: unknown[] }>(session, 'users?$top=5');
+ * ```
+ */
 export function graphGet<T = unknown>(session: GraphSession, url: string, options: Omit<GraphRequestOptions, 'method' | 'json'> = {}): Promise<T> {
   return graphRequest<T>(session, url, { ...options, method: 'GET' });
 }

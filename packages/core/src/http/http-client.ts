@@ -54,6 +54,12 @@ export type HttpRequestInit = Omit<RequestInit, 'dispatcher'> & {
 /**
  * `fetch` over one undici dispatcher with TLS trust, proxy, timeouts and retries. Shared by Graph
  * calls and the token requests of msal-node so they follow the same network rules.
+ *
+ * @example
+ * ```ts
+ * const http: HttpClient = createHttpClient({ tls: { ca: corporateCaPem } });
+ * const res = await http.fetch(tokenUrl, { method: 'POST', body: form, idempotent: true });
+ * ```
  */
 export interface HttpClient {
   /**

@@ -50,6 +50,13 @@ function isReplayableBody(body: unknown): boolean {
 /**
  * Milliseconds a `Retry-After` header asks to wait: delta-seconds or an HTTP date (RFC 9110
  * section 10.2.3). `undefined` when absent or unparsable; never negative.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter('120');                                   // 120000
+ * parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT', now);    // ms from now until then (0 if past)
+ * parseRetryAfter(res.headers.get('retry-after'));          // undefined when there is none
+ * ```
  */
 export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
   if (value === null || value === undefined) return undefined;
