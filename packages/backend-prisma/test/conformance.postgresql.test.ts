@@ -44,7 +44,8 @@ describe("PostgreSQL 15, a column of the application's user row", () => {
     name: 'PrismaTokenBackend (PostgreSQL, AppUser row)',
     createBackend: async (key) => {
       const prisma = next();
-      await prisma.appUser.upsert({ where: { email: key }, create: { email: key }, update: {} });
+      // The application's row exists before the backend is used; the kit opens several instances at once.
+      await prisma.appUser.createMany({ data: [{ email: key }], skipDuplicates: true });
       return new PrismaTokenBackend({ delegate: prisma.appUser, where: { email: key }, versionField: 'o365TokenVersion' });
     },
     createUnreachableBackend: async () => new PrismaTokenBackend({ delegate: (await unreachableClient()).appUser, where: { id: 1 } }),
