@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createContext, readBody, sendHtml, sendJson, type RequestContext } from './http-kit.js';
-import { AadFailure, buildAadError } from './identity/aad-errors.js';
+import { AadFailure, aadTimestamp, buildAadError } from './identity/aad-errors.js';
 import { handleAuthorize } from './identity/authorize.js';
 import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identity/device-code.js';
 import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
@@ -199,7 +200,7 @@ export function createEmulatorServer(
     dispatch(state, ctx, () => route(state, ctx));
   }
 
-  const server = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+  const server = createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: 32 * 1024 }, (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
       logger.error('emulator request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent && !res.destroyed) {
@@ -210,9 +211,27 @@ export function createEmulatorServer(
       }
     });
   });
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Not HTTP, or headers past maxHeaderSize: no request to route, so a minimal platform error.
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const body = JSON.stringify({
+      error: 'invalid_request',
+      error_description: tooLarge
+        ? 'AADSTS9002313: Invalid request. Request is malformed or invalid. The request headers are too large.'
+        : 'AADSTS9002313: Invalid request. Request is malformed or invalid.',
+      error_codes: [9002313],
+      timestamp: aadTimestamp(state.clock.now()),
+      trace_id: randomUUID(),
+      correlation_id: randomUUID(),
+    });
+    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(
+      `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   });
   server.on('tlsClientError', (_err, socket) => socket.destroy());
   return {
