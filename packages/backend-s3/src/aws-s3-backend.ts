@@ -20,10 +20,30 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 // S3 limits keys to 1024 bytes of UTF-8.
 const MAX_KEY_BYTES = 1024;
 
-/** Server-side encryption S3 applies to the stored object. */
+/**
+ * Server-side encryption S3 applies to the stored object.
+ *
+ * @example
+ * ```ts
+ * const sse: S3ServerSideEncryption = 'aws:kms';
+ * new AWSS3Backend({ bucketName: 'tokens', objectKey: 'app.json', serverSideEncryption: sse, kmsKeyId: 'alias/tokens' });
+ * ```
+ */
 export type S3ServerSideEncryption = 'AES256' | 'aws:kms';
 
-/** Options of {@link AWSS3Backend}. */
+/**
+ * Options of {@link AWSS3Backend}.
+ *
+ * @example
+ * ```ts
+ * const options: AWSS3BackendOptions = {
+ *   bucketName: 'my-tokens',
+ *   objectKey: 'o365/app.json',
+ *   clientConfig: { region: 'eu-west-1', maxAttempts: 3 },
+ *   serverSideEncryption: 'AES256',
+ * };
+ * ```
+ */
 export interface AWSS3BackendOptions {
   /** The bucket that holds the token cache. It must exist; the backend never creates buckets. */
   bucketName: string;
