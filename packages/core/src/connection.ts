@@ -612,7 +612,8 @@ export class Connection implements TokenCredential {
 
   /** Usernames of every account in the token cache. */
   async getAuthenticatedUsernames(): Promise<string[]> {
-    await this.#store.ensureLoaded();
+    // Other processes may have signed users in: read the backend again (no lock needed to read).
+    await this.#store.exclusive(() => this.#store.reload(), this.#lockTimeoutMs, { crossProcess: false });
     return listAccounts(this.#store.cache).map((a) => a.username);
   }
 

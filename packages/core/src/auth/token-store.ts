@@ -147,8 +147,8 @@ export class TokenStore {
    * Runs `fn` alone in this process (reload, msal-node call and save never interleave with another
    * refresh) and holding the backend's cross-process lock, when it has one.
    */
-  exclusive<T>(fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-    const run = this.#queue.then(() => this.#withLock(fn, timeoutMs));
+  exclusive<T>(fn: () => Promise<T>, timeoutMs: number, options: { crossProcess?: boolean } = {}): Promise<T> {
+    const run = this.#queue.then(() => (options.crossProcess === false ? fn() : this.#withLock(fn, timeoutMs)));
     this.#queue = run.catch(() => undefined);
     return run;
   }
