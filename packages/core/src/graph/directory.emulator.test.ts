@@ -84,6 +84,10 @@ describe('Directory against the emulator', () => {
     expect(a.map((u) => u.displayName)).toEqual(['Allan Deyoung', 'Alex Wilber', 'Adele Vance']);
     expect(a.every((u) => u.objectId !== undefined && u.jobTitle === undefined && u.mail === undefined)).toBe(true);
 
+    // $count=true is refused without the ConsistencyLevel header, so this proves the header is sent on every page.
+    const advanced = await collect(dir.getUsers({ filter: "startswith(givenName,'A')", advancedQuery: true, batch: 1 }));
+    expect(advanced.map((u) => u.givenName).sort()).toEqual(['Adele', 'Alex', 'Allan']);
+
     const ordered = await collect(dir.getUsers({ orderBy: 'displayName', limit: Infinity, batch: 10 }));
     const names = ordered.map((u) => u.displayName ?? '');
     expect(names).toEqual([...names].sort((x, y) => x.localeCompare(y)));

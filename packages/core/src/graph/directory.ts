@@ -30,6 +30,12 @@ export interface GetUsersOptions {
   select?: readonly string[];
   /** Page size (`$top`, 1 to 999). Defaults to `limit`, capped at 999. */
   batch?: number;
+  /**
+   * Use Graph's advanced query parameters (`ConsistencyLevel: eventual` header and `$count=true`),
+   * which directory queries need for `ne`, `endsWith`, `in`, and for `$filter` together with
+   * `$orderby`. Default: on when both `filter` and `orderBy` are given, off otherwise.
+   */
+  advancedQuery?: boolean;
   signal?: AbortSignal;
 }
 
@@ -85,15 +91,19 @@ export class Directory {
     if (top === 0) top = 1; // limit 0 sends nothing anyway
 
     const params: string[] = [`$top=${top}`];
-    if (options.filter !== undefined && options.filter !== '') params.push(`$filter=${encodeURIComponent(options.filter)}`);
-    if (options.orderBy !== undefined && options.orderBy !== '') params.push(`$orderby=${encodeURIComponent(options.orderBy)}`);
+    if (hasText(options.filter)) params.push(`$filter=${encodeURIComponent(options.filter)}`);
+    if (hasText(options.orderBy)) params.push(`$orderby=${encodeURIComponent(options.orderBy)}`);
     const select = selectParam(options.select);
     if (select !== undefined) params.push(select);
+    // Entra answers 400 "Sorting not supported for current query" to $filter + $orderby otherwise.
+    const advanced = options.advancedQuery ?? (hasText(options.filter) && hasText(options.orderBy));
+    if (advanced) params.push('$count=true');
 
     const url = `${this.#protocol.graphUrl}${USERS_RESOURCE}?${params.join('&')}`;
     return iterateGraphPages(this.#session, url, {
       limit,
       map: (json) => new User(json),
+      ...(advanced ? { headers: { ConsistencyLevel: 'eventual' } } : {}),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
   }
@@ -144,6 +154,10 @@ export class Directory {
   toString(): string {
     return 'Active Directory';
   }
+}
+
+function hasText(s: string | undefined): s is string {
+  return s !== undefined && s.trim() !== '';
 }
 
 function selectParam(select: readonly string[] | undefined): string | undefined {

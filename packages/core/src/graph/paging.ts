@@ -12,6 +12,8 @@ export interface GraphPagingOptions<T> {
   /** Safety bound on requests, against a server that never stops paging. Default 10 000. */
   maxPages?: number;
   signal?: AbortSignal;
+  /** Headers sent with every page request, e.g. `{ ConsistencyLevel: 'eventual' }`. */
+  headers?: Record<string, string>;
   /** Turns one item of `value` into what the iterator yields. */
   map: (item: Record<string, unknown>) => T;
 }
@@ -54,7 +56,10 @@ export async function* iterateGraphPages<T>(
       throw new O365Error(`Stopped paging after ${maxPages} pages (maxPages); the collection did not end`);
     }
     seen.add(url);
-    const body: unknown = await graphGet(session, url, options.signal === undefined ? {} : { signal: options.signal });
+    const body: unknown = await graphGet(session, url, {
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+      ...(options.headers === undefined ? {} : { headers: options.headers }),
+    });
     const pageUrlPath = new URL(url).pathname;
     if (!isRecord(body) || !Array.isArray(body.value)) {
       throw new GraphError(`Microsoft Graph GET ${pageUrlPath} answered a page without a "value" array`, {
