@@ -37,6 +37,7 @@ if (!postgresBinDir()) {
   }
 }
 
+process.env.TURBO_TELEMETRY_DISABLED = '1';
 if (run('pnpm', ['exec', 'turbo', 'run', 'build', '--output-logs=errors-only']) !== 0) {
   console.error('[test] build failed');
   process.exit(1);
