@@ -1,50 +1,8 @@
-import type { TokenBackend } from '@o365/core';
+import { Account, MSGraphProtocol, type TokenBackend } from '@o365/core';
+import { startEmulator } from '@o365/emulator';
 import type { ConformanceCheck } from './checks.js';
 import { check, cleanup, describeError, loadStored, uniqueKey } from './check-helpers.js';
 import { ConformanceError } from './conformance-error.js';
-
-// The end-to-end check loads @o365/emulator and Account at run time, so the kit's other checks work
-// (and third parties can run them) without either. These are the parts of their API it uses.
-interface Emulator {
-  authorityHost: string;
-  graphUrl: string;
-  ca: string;
-  defaults: { tenantId: string; publicClientId: string; username: string; password: string };
-  clock: { now(): number; advance(seconds: number): void };
-  requests(): Array<{ path: string; grantType?: string; status: number }>;
-  stop(): Promise<void>;
-}
-interface EmulatorModule {
-  startEmulator(options?: unknown): Promise<Emulator>;
-}
-interface UserLike {
-  userPrincipalName?: string;
-  mail?: string;
-  displayName?: string;
-}
-interface AccountLike {
-  authenticate(options: { requestedScopes: string[] }): Promise<boolean>;
-  isAuthenticated(): Promise<boolean>;
-  getCurrentUser(): Promise<UserLike>;
-}
-interface CoreModule {
-  Account: new (credentials: [string], options: Record<string, unknown>) => AccountLike;
-  MSGraphProtocol: new (options: { graphUrl: string }) => unknown;
-}
-
-async function loadModules(): Promise<{ emulator: EmulatorModule; core: CoreModule }> {
-  // A variable specifier: type-checking the kit must not need the emulator's build.
-  const emulatorPackage = '@o365/emulator';
-  const emulator = (await import(emulatorPackage)) as Partial<EmulatorModule>;
-  const core = (await import('@o365/core')) as unknown as Partial<CoreModule>;
-  if (typeof emulator.startEmulator !== 'function') {
-    throw new ConformanceError('end-to-end', '@o365/emulator does not export startEmulator (is it installed and built?)');
-  }
-  if (typeof core.Account !== 'function' || typeof core.MSGraphProtocol !== 'function') {
-    throw new ConformanceError('end-to-end', 'this @o365/core does not export Account and MSGraphProtocol');
-  }
-  return { emulator: emulator as EmulatorModule, core: core as CoreModule };
-}
 
 /**
  * Sign in with `Account` against the emulator on the backend, start a NEW `Account` on a new backend
@@ -58,22 +16,25 @@ export const endToEndCheck: ConformanceCheck = {
   weight: 2,
   async run(options) {
     const id = 'end-to-end';
-    const { emulator, core } = await loadModules();
-    const emu = await emulator.startEmulator();
+    const emu = await startEmulator();
     const key = uniqueKey(options.name);
+    const accounts: Account[] = [];
     try {
-      const newAccount = async (backend?: TokenBackend) =>
-        new core.Account([emu.defaults.publicClientId], {
+      const newAccount = async (backend?: TokenBackend) => {
+        const account = new Account([emu.defaults.publicClientId], {
           authFlowType: 'password',
           username: emu.defaults.username,
           password: emu.defaults.password,
           tenantId: emu.defaults.tenantId,
           authorityHost: emu.authorityHost,
-          protocol: new core.MSGraphProtocol({ graphUrl: emu.graphUrl }),
+          protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
           tls: { ca: emu.ca },
           tokenBackend: backend ?? (await options.createBackend(key)),
           clock: { now: () => emu.clock.now() },
         });
+        accounts.push(account);
+        return account;
+      };
 
       const first = await newAccount();
       const signedIn = await first.authenticate({ requestedScopes: ['User.Read'] });
@@ -104,6 +65,7 @@ export const endToEndCheck: ConformanceCheck = {
       const third = await newAccount();
       check(id, (await third.isAuthenticated()) === true, 'an Account started after the refresh is not authenticated');
     } finally {
+      await Promise.allSettled(accounts.map((a) => a.close()));
       await cleanup(options, key);
       await emu.stop();
     }
