@@ -203,6 +203,14 @@ describe('versions and staging labels', () => {
     expect((await client.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v1');
   });
 
+  it('gives the first version of a secret AWSCURRENT even when VersionStages names another label', async () => {
+    const name = uniqueName();
+    await client.send(new CreateSecretCommand({ Name: name }));
+    const out = await client.send(new PutSecretValueCommand({ SecretId: name, SecretString: 'v1', ClientRequestToken: TOKEN_1, VersionStages: ['PENDING'] }));
+    expect(out.VersionStages).toEqual(['PENDING', 'AWSCURRENT']);
+    expect((await client.send(new GetSecretValueCommand({ SecretId: name }))).VersionId).toBe(TOKEN_1);
+  });
+
   it('UpdateSecretVersionStage moves AWSCURRENT only from the version named in RemoveFromVersionId', async () => {
     const name = uniqueName();
     await client.send(new CreateSecretCommand({ Name: name, SecretString: 'v1', ClientRequestToken: TOKEN_1 }));

@@ -536,8 +536,11 @@ export class FakeSecretsManager {
       return { ARN: secret.arn, Name: secret.name, VersionId: existing.id, VersionStages: [...existing.stages] };
     }
     const version: Version = { id: token, ...value, stages: new Set(), createdDate: this.now() };
+    // Documented: the first version of a secret always gets AWSCURRENT, whatever VersionStages says.
+    const first = secret.versions.size === 0;
     secret.versions.set(token, version);
     for (const stage of stages) this.#attach(secret, version, stage);
+    if (first) this.#attach(secret, version, 'AWSCURRENT');
     secret.lastChangedDate = this.now();
     this.#pruneDeprecated(secret);
     return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
