@@ -1,3 +1,4 @@
 import { libraryConfig } from '@o365/tooling/tsup';
 
-export default libraryConfig();
+// The CLI is a second entry: `bin` points at dist/cli.js.
+export default libraryConfig({ entry: ['src/index.ts', 'src/cli.ts'] });
