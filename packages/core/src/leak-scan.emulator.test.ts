@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startEmulator, type Emulator } from '@o365/emulator';
+import { inspect } from 'node:util';
+import { Account, type AccountOptions } from './account.js';
+import { completeDeviceLogin, signInThroughForm } from './auth/testing/emulator-sign-in.js';
+import { MemoryTokenBackend } from './backends/memory-backend.js';
+import { createHttpClient, type HttpClient } from './http/http-client.js';
+import type { Logger } from './logger.js';
+import { MSGraphProtocol } from './protocol.js';
+
+/**
+ * Seeds known secrets, runs every flow and the usual failures with a logger that records
+ * everything (debug included), then scans all log lines, thrown errors (with causes, via
+ * util.inspect) and inspect/toString/JSON output of the objects for any secret.
+ */
+describe('no secret, token or code in logs, errors or inspect output', () => {
+  let emu: Emulator;
+  let browser: HttpClient;
+  const logged: string[] = [];
+  const thrown: unknown[] = [];
+  const secrets = new Set<string>();
+  const accounts: Account[] = [];
+
+  const logger: Logger = {
+    debug: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
+    info: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
+    warn: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
+    error: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
+  };
+  const make = (credentials: [string, string?], extra: AccountOptions): Account => {
+    const a = new Account(credentials as [string], {
+      tenantId: emu.defaults.tenantId,
+      authorityHost: emu.authorityHost,
+      protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+      tls: { ca: emu.ca },
+      clock: { now: () => emu.clock.now() },
+      logger,
+      ...extra,
+    });
+    accounts.push(a);
+    return a;
+  };
+  const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (error) {
+      thrown.push(error);
+    }
+  };
+  const harvest = async (backend: MemoryTokenBackend): Promise<void> => {
+    const stored = await backend.load();
+    if (!stored) return;
+    const cache = JSON.parse(stored.data) as Record<string, Record<string, { secret?: string }>>;
+    for (const section of Object.values(cache)) for (const entry of Object.values(section)) if (entry.secret) secrets.add(entry.secret);
+  };
+
+  beforeAll(async () => {
+    emu = await startEmulator({ deviceCodeInterval: 1 });
+    browser = createHttpClient({ tls: { ca: emu.ca } });
+    secrets.add(emu.defaults.clientSecret);
+    secrets.add(emu.defaults.password);
+  });
+
+  afterAll(async () => {
+    await Promise.all(accounts.map((a) => a.close()));
+    await browser?.close();
+    await emu?.stop();
+  });
+
+  it('scans everything logged and thrown across all flows', async () => {
+    const wrongSecret = 'leak~Check.SecretValue-0123456789abcdef';
+    const wrongPassword = 'Leak-Check-Password-987654';
+    secrets.add(wrongSecret);
+    secrets.add(wrongPassword);
+
+    // credentials (secret, certificate), password, refresh, 401 path
+    const b1 = new MemoryTokenBackend();
+    const app = make([emu.defaults.clientId, emu.defaults.clientSecret], { authFlowType: 'credentials', tokenBackend: b1 });
+    await app.authenticate();
+    for await (const u of app.directory().getUsers({ limit: 2 })) void u;
+    await harvest(b1);
+
+    const b2 = new MemoryTokenBackend();
+    const user = make([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: emu.defaults.password,
+      tokenBackend: b2,
+    });
+    await user.authenticate();
+    await harvest(b2);
+    emu.clock.advance(3600);
+    await user.getCurrentUser();
+    await harvest(b2);
+
+    // authorization code (web two-step): the code and verifier are secrets too
+    const b3 = new MemoryTokenBackend();
+    const web = make([emu.defaults.clientId, emu.defaults.clientSecret], { tokenBackend: b3 });
+    const { url, flow } = await web.getAuthorizationUrl(['basic'], { redirectUri: 'http://localhost:5000/cb' });
+    const redirected = await signInThroughForm(browser, url, { username: emu.defaults.username, password: emu.defaults.password });
+    secrets.add(new URL(redirected).searchParams.get('code')!);
+    secrets.add(flow.codeVerifier);
+    await web.requestToken(redirected, { flow });
+    await harvest(b3);
+    // replaying the used code fails; the error must not echo it
+    await attempt(() => web.requestToken(redirected, { flow }));
+
+    // device code: the device code and user code stay out of logs
+    const b4 = new MemoryTokenBackend();
+    const device = make([emu.defaults.publicClientId], { authFlowType: 'device', tokenBackend: b4 });
+    await device.authenticate({
+      deviceCodeCallback: (info) => {
+        secrets.add(info.userCode);
+        void completeDeviceLogin(browser, info.verificationUri, info.userCode, {
+          username: emu.defaults.username,
+          password: emu.defaults.password,
+        });
+      },
+    });
+    await harvest(b4);
+
+    // failures
+    const bad = make([emu.defaults.clientId, wrongSecret], { authFlowType: 'credentials', tokenBackend: new MemoryTokenBackend() });
+    await attempt(() => bad.authenticate());
+    const badUser = make([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: wrongPassword,
+      tokenBackend: new MemoryTokenBackend(),
+    });
+    await attempt(() => badUser.authenticate());
+    emu.revokeRefreshTokens(emu.defaults.username);
+    await attempt(() => user.connection.refreshToken());
+    await attempt(() => web.requestToken(`${redirected}&error=invalid_request&error_description=${encodeURIComponent('AADSTS90014: bad')}`, { flow }));
+
+    expect(thrown.length).toBeGreaterThanOrEqual(4);
+    expect(secrets.size).toBeGreaterThan(10);
+    expect(logged.length).toBeGreaterThan(10);
+
+    const haystack = [
+      ...logged,
+      ...thrown.map((e) => inspect(e, { depth: 10 })),
+      ...thrown.map((e) => String(e)),
+      ...thrown.map((e) => JSON.stringify(e)),
+      ...accounts.map((a) => inspect(a, { depth: 10 })),
+      ...accounts.map((a) => inspect(a.connection, { depth: 10 })),
+      ...accounts.map((a) => String(a)),
+      ...accounts.map((a) => JSON.stringify(a)),
+    ].join('\n');
+    const leaks = [...secrets].filter((s) => haystack.includes(s));
+    expect(leaks.map((s) => `${s.slice(0, 4)}… (${s.length} chars)`)).toEqual([]);
+  }, 60_000);
+});
