@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { generateClients } from './generate-clients';
+import { generateClients } from './generate-clients.cjs';
 import { startPostgres, type PostgresServer } from './postgres-server';
 
 declare global {
