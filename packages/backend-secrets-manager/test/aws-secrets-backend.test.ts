@@ -268,6 +268,23 @@ describe('delete', () => {
     expect(logged.join('\n')).not.toContain('LOGMARK');
   });
 
+  it('lets exactly one of two concurrent create-only saves win over a secret scheduled for deletion', async () => {
+    const name = uniqueName();
+    await h.backend(name).save('deleted cache');
+    await h.backend(name).delete();
+    const results = await Promise.allSettled([
+      h.backend(name).save('A', { expectedVersion: null }),
+      h.backend(name).save('B', { expectedVersion: null }),
+    ]);
+    const won = results.filter((r): r is PromiseFulfilledResult<{ version?: string }> => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost[0]?.reason).toBeInstanceOf(TokenCacheConflictError);
+    const stored = await h.backend(name).load();
+    expect(stored?.version).toBe(won[0]!.value.version);
+    expect(['A', 'B']).toContain(stored?.data);
+  });
+
   it('deletes without recovery with forceDelete or deleteRecoveryDays: 0', async () => {
     for (const options of [{ forceDelete: true }, { deleteRecoveryDays: 0 }]) {
       const name = uniqueName();
