@@ -23,7 +23,19 @@ import {
 } from '@o365/core';
 import { awsErrorName as errorName, describeAwsError as describeError, redactAwsError } from './aws-errors.js';
 
-/** Options of {@link AWSSecretsBackend}. */
+/**
+ * Options of {@link AWSSecretsBackend}.
+ *
+ * @example
+ * ```ts
+ * const options: AWSSecretsBackendOptions = {
+ *   secretName: 'o365/my-app/token-cache',
+ *   clientConfig: { region: 'eu-west-1', maxAttempts: 5 },
+ *   kmsKeyId: 'alias/o365-tokens',
+ *   forceDelete: true, // sign-out erases the tokens at once
+ * };
+ * ```
+ */
 export interface AWSSecretsBackendOptions {
   /** Name (or full ARN) of the secret holding the token cache. Created on the first save. */
   secretName: string;
@@ -51,10 +63,24 @@ export interface AWSSecretsBackendOptions {
 /**
  * Staging label of a version written by a conditional save before it becomes `AWSCURRENT`. One fixed
  * label (moved by each writer) keeps the secret well under Secrets Manager's label quota.
+ *
+ * @example
+ * ```ts
+ * // Versions left by conditional saves that lost a race carry this label (see DescribeSecret).
+ * const pending = Object.entries(out.VersionIdsToStages ?? {}).filter(([, s]) => s.includes(PENDING_STAGE));
+ * ```
  */
 export const PENDING_STAGE = 'O365_PENDING';
 
-/** Secrets Manager's documented maximum size of a `SecretString`. */
+/**
+ * Secrets Manager's documented maximum size of a `SecretString`, in UTF-8 bytes; larger caches are
+ * refused before any request.
+ *
+ * @example
+ * ```ts
+ * if (Buffer.byteLength(cache, 'utf8') > MAX_SECRET_BYTES) console.warn('use one secret per user');
+ * ```
+ */
 export const MAX_SECRET_BYTES = 65536;
 
 const CURRENT = 'AWSCURRENT';
