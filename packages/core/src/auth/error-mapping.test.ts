@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
+import type {
+  O365Error} from '../errors.js';
 import {
   AuthenticationError,
   InteractionRequiredError,
   InvalidCredentialsError,
-  O365Error,
   TokenExpiredError,
 } from '../errors.js';
 import { NetworkError } from '../http/http-errors.js';
