@@ -18,9 +18,10 @@ describe('PostgreSQL specifics', () => {
   it('a cache PostgreSQL TEXT cannot hold (U+0000) fails with a TokenBackendError and keeps the previous copy', async () => {
     const backend = new PrismaTokenBackend({ delegate: prisma.o365Token, where: { key: uniqueKey() }, tokenField: 'token', versionField: 'version', createIfMissing: true });
     const { version } = await backend.save('{"good":true}');
-    const err = await backend.save('{"bad":"\u0000"}', { expectedVersion: version! }).catch((e: unknown) => e);
+    const err = await backend.save('{"refresh_secret_abcdef":"\u0000"}', { expectedVersion: version! }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenBackendError);
     expect((err as Error).message).toMatch(/22021/);
+    expect(inspect(err, { depth: 20 })).not.toContain('refresh_secret_abcdef');
     await expect(backend.load()).resolves.toEqual({ data: '{"good":true}', version });
   });
 });
