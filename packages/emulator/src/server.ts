@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createContext, readBody, sendHtml, sendJson, type RequestContext } from './http-kit.js';
 import { AadFailure, aadTimestamp, buildAadError } from './identity/aad-errors.js';
-import { handleAuthorize } from './identity/authorize.js';
+import { handleAuthorize, NATIVE_CLIENT_PATH } from './identity/authorize.js';
 import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identity/device-code.js';
 import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
 import { errorPage } from './identity/pages.js';
@@ -110,6 +110,11 @@ function route(state: EmulatorState, ctx: RequestContext): void {
       openIdConfiguration: `${state.url}/common/v2.0/.well-known/openid-configuration`,
       deviceLogin: `${state.url}${DEVICE_LOGIN_PATH}`,
     });
+    return;
+  }
+  if (ctx.path === NATIVE_CLIENT_PATH && ctx.method === 'GET') {
+    // Like Microsoft's page: blank; the client reads the code from the address bar.
+    sendHtml(ctx, 200, '<!DOCTYPE html><html><head><title>nativeclient</title></head><body></body></html>');
     return;
   }
   if (ctx.path === '/error') {

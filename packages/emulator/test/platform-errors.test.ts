@@ -193,7 +193,7 @@ describe('authorization codes', () => {
   });
 
   it('loopback redirect URIs match on any port, and nativeclient is registered', async () => {
-    for (const uri of ['http://localhost:1/x', 'http://127.0.0.1:65000/', 'https://login.microsoftonline.com/common/oauth2/nativeclient']) {
+    for (const uri of ['http://localhost:1/x', 'http://127.0.0.1:65000/', 'https://login.microsoftonline.com/common/oauth2/nativeclient', `${emu.url}/common/oauth2/nativeclient`]) {
       const { challenge } = pkce();
       const location = await authorize(emu, agent, { client_id: emu.defaults.publicClientId, redirect_uri: uri, scope: 'User.Read', code_challenge: challenge, code_challenge_method: 'S256' });
       expect(location.searchParams.get('code')).toBeTruthy();

@@ -23,12 +23,20 @@ export const SESSION_COOKIE = 'ESTSAUTH';
 const TRANSACTION_LIFETIME_MS = 60 * 60 * 1000;
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** Path of the native-client redirect page. */
+export const NATIVE_CLIENT_PATH = '/common/oauth2/nativeclient';
+const MICROSOFT_NATIVE_CLIENT = `https://login.microsoftonline.com${NATIVE_CLIENT_PATH}`;
 
 /**
  * Whether `uri` is a registered redirect URI of `app`. Loopback registrations (`http://localhost`,
  * `http://127.0.0.1`) match any port; with no path (or `/`) they also match any path.
  */
-export function redirectUriAllowed(app: AppModel, uri: string): boolean {
+export function redirectUriAllowed(app: AppModel, uri: string, emulatorUrl?: string): boolean {
+  // The emulator's own nativeclient page stands for Microsoft's, so clients that only change
+  // their host keep working.
+  if (emulatorUrl && uri === `${emulatorUrl}${NATIVE_CLIENT_PATH}` && (app.seed.redirectUris ?? []).includes(MICROSOFT_NATIVE_CLIENT)) {
+    return true;
+  }
   let target: URL;
   try {
     target = new URL(uri);
@@ -129,7 +137,7 @@ function startAuthorize(state: EmulatorState, ctx: RequestContext, tenantSegment
     const fallback = (app.seed.redirectUris ?? [])[0];
     redirectUri = requested ?? fallback ?? '';
     if (!redirectUri) throw new AadFailure(900971);
-    if (!redirectUriAllowed(app, redirectUri)) {
+    if (!redirectUriAllowed(app, redirectUri, state.url)) {
       throw new AadFailure(50011, { redirectUri, clientId });
     }
   } catch (err) {
