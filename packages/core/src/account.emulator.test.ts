@@ -187,6 +187,17 @@ describe('Account against the emulator', () => {
     });
   });
 
+  it('discovers the authority metadata once per process, however many accounts and concurrent cold calls', async () => {
+    const discovery = () => emu.requests().filter((r) => r.path.includes('openid-configuration')).length;
+    const cold = Array.from({ length: 20 }, () =>
+      track(new Account([emu.defaults.clientId, emu.defaults.clientSecret], { ...base({ tokenBackend: new MemoryTokenBackend() }), authFlowType: 'credentials' })),
+    );
+    const before = discovery();
+    await Promise.all(cold.map((a) => a.authenticate()));
+    expect(before).toBeLessThanOrEqual(1);
+    expect(discovery()).toBe(Math.max(before, 1));
+  });
+
   describe('refresh', () => {
     it('proactively refreshes once the emulator clock (and ours) moved past expiry', async () => {
       const account = track(
