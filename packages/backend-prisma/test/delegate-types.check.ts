@@ -5,15 +5,18 @@
  */
 import { PrismaTokenBackend, type PrismaTokenDelegate, type PrismaTransactionClient } from '../src/index';
 import type { PrismaClient as PgClient } from './generated/postgresql/client/client';
+import type { PrismaClient as MysqlClient } from './generated/mysql/client/client';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client/client';
 
 declare const pg: PgClient;
 declare const sqlite: SqliteClient;
+declare const mysql: MysqlClient;
 const extended = pg.$extends({ query: { appUser: { async findFirst({ args, query }) { return query(args); } } } });
 
 export const checks = [
   new PrismaTokenBackend({ delegate: pg.appUser, where: { id: 1 }, versionField: 'o365TokenVersion' }),
   new PrismaTokenBackend({ delegate: sqlite.tenant, where: { id: 't' } }),
+  new PrismaTokenBackend({ delegate: mysql.o365Token, where: { key: 'k' }, tokenField: 'token', versionField: 'version', createIfMissing: true }),
   new PrismaTokenBackend({ delegate: extended.appUser, where: { email: 'a@b.c' } }),
   new PrismaTokenBackend({
     delegate: pg.o365Token,
@@ -27,4 +30,4 @@ export const checks = [
   new PrismaTokenBackend({ delegate: pg.appUser, where: { key: 'k' } }),
 ];
 export const delegates: PrismaTokenDelegate[] = [pg.appUser, pg.tenant, pg.o365Token, sqlite.appUser, extended.appUser];
-export const clients: PrismaTransactionClient[] = [pg, sqlite, extended];
+export const clients: PrismaTransactionClient[] = [pg, sqlite, mysql, extended];
