@@ -329,6 +329,21 @@ describe('FileSystemTokenBackend: lock file', () => {
     expect(await backend.load()).toMatchObject({ data: 'after recovery' });
   });
 
+  it('a dead pid from another pid namespace (a container with the same host name) is not trusted', async () => {
+    const dir = await freshDir();
+    const child = startChild(['lock-and-exit', dir]);
+    await child.next();
+    await child.exited;
+    const backend = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 600_000 });
+    const info = JSON.parse(await fs.readFile(backend.lockPath, 'utf8')) as Record<string, unknown>;
+    expect(info.hostname).toBe(os.hostname());
+    await fs.writeFile(backend.lockPath, JSON.stringify({ ...info, pidNamespace: 'pid:[1]' }));
+    await expect(backend.lock({ timeoutMs: 300 })).rejects.toThrow(/timed out/);
+    // The same lock from this namespace is recognised as dead at once.
+    await fs.writeFile(backend.lockPath, JSON.stringify(info));
+    await (await backend.lock({ timeoutMs: 5_000 }))();
+  });
+
   it('a lock from another host is broken only once it is older than staleLockMs', async () => {
     const dir = await freshDir();
     const backend = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 5_000 });

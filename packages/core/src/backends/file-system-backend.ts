@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
@@ -36,6 +36,8 @@ export interface FileSystemTokenBackendOptions {
 interface LockInfo {
   pid: number;
   hostname: string;
+  /** The holder's pid namespace (Linux), so containers sharing a host name never judge each other's pids. */
+  pidNamespace?: string;
   createdAt: string;
   /** Random id, so a holder only ever removes its own lock file. */
   id: string;
@@ -68,10 +70,29 @@ function parseLockInfo(text: string): LockInfo | undefined {
     if (typeof value !== 'object' || value === null) return undefined;
     const v = value as Record<string, unknown>;
     if (typeof v.pid !== 'number' || typeof v.hostname !== 'string' || typeof v.id !== 'string') return undefined;
-    return { pid: v.pid, hostname: v.hostname, id: v.id, createdAt: typeof v.createdAt === 'string' ? v.createdAt : '' };
+    return {
+      pid: v.pid,
+      hostname: v.hostname,
+      id: v.id,
+      createdAt: typeof v.createdAt === 'string' ? v.createdAt : '',
+      ...(typeof v.pidNamespace === 'string' ? { pidNamespace: v.pidNamespace } : {}),
+    };
   } catch {
     return undefined;
   }
+}
+
+let ownPidNamespace: string | undefined | null = null;
+/** This process's pid namespace on Linux (`pid:[4026531836]`), undefined elsewhere. */
+function pidNamespace(): string | undefined {
+  if (ownPidNamespace === null) {
+    try {
+      ownPidNamespace = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      ownPidNamespace = undefined;
+    }
+  }
+  return ownPidNamespace;
 }
 
 /** Whether a process with this pid runs on this host. EPERM means it exists but belongs to someone else. */
@@ -296,7 +317,14 @@ export class FileSystemTokenBackend implements TokenBackend {
     let last: LockObservation | undefined;
     for (;;) {
       const id = randomBytes(12).toString('hex');
-      const info: LockInfo = { pid: process.pid, hostname: os.hostname(), createdAt: new Date().toISOString(), id };
+      const ns = pidNamespace();
+      const info: LockInfo = {
+        pid: process.pid,
+        hostname: os.hostname(),
+        ...(ns !== undefined ? { pidNamespace: ns } : {}),
+        createdAt: new Date().toISOString(),
+        id,
+      };
       try {
         const handle = await fs.open(this.lockPath, 'wx', 0o600);
         try {
@@ -355,7 +383,9 @@ export class FileSystemTokenBackend implements TokenBackend {
   #isStale(lock: LockObservation): boolean {
     const age = Date.now() - lock.mtimeMs;
     if (!lock.info) return age > Math.min(this.#staleLockMs, UNREADABLE_LOCK_GRACE_MS);
-    if (lock.info.hostname === os.hostname() && lock.info.pid !== process.pid && !processIsAlive(lock.info.pid)) return true;
+    // The pid says something only on the same host and in the same pid namespace.
+    const sameProcessSpace = lock.info.hostname === os.hostname() && lock.info.pidNamespace === pidNamespace();
+    if (sameProcessSpace && lock.info.pid !== process.pid && !processIsAlive(lock.info.pid)) return true;
     return age > this.#staleLockMs;
   }
 
