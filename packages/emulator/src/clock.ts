@@ -16,7 +16,14 @@ export interface EmulatorClock {
   advance(seconds: number): void;
 }
 
-/** Thrown when the clock is asked to move backwards or by a non-finite amount. */
+/**
+ * Thrown when the clock is asked to move backwards or by a non-finite amount.
+ *
+ * @example
+ * ```ts
+ * expect(() => emu.clock.advance(-1)).toThrow(ClockError);
+ * ```
+ */
 export class ClockError extends Error {
   readonly code = 'EMULATOR_CLOCK_INVALID';
   constructor(message: string) {

@@ -9,7 +9,14 @@ export interface RsaKeyPair {
   publicKey: KeyObject;
 }
 
-/** A self-signed X.509 certificate with its key and thumbprints. */
+/**
+ * A self-signed X.509 certificate with its key and thumbprints.
+ *
+ * @example
+ * ```ts
+ * const cert: GeneratedCertificate = await emulatorAppCertificate();
+ * ```
+ */
 export interface GeneratedCertificate {
   /** PEM of the certificate. */
   certificate: string;

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { EmulatorSeed, SeedUser } from './seed.js';
 
-/** Fixed identifiers of the default seed (the same in every run; documented in the README). */
+/**
+ * Fixed identifiers of the default seed (the same in every run; documented in the README).
+ *
+ * @example
+ * ```ts
+ * const authority = `${emu.authorityHost}/${DEFAULT_IDS.tenantId}`;
+ * ```
+ */
 export const DEFAULT_IDS = {
   tenantId: '5f3a2b1c-0d4e-4f60-8a7b-9c0d1e2f3a4b',
   tenantDomain: 'contoso.onmicrosoft.com',
@@ -71,7 +78,14 @@ function defaultUsers(): SeedUser[] {
   });
 }
 
-/** Delegated permissions consented for every default user on both default apps. */
+/**
+ * Delegated permissions consented for every default user on both default apps.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_DELEGATED_SCOPES.includes('User.ReadBasic.All'); // true
+ * ```
+ */
 export const DEFAULT_DELEGATED_SCOPES = [
   'User.Read',
   'User.ReadBasic.All',

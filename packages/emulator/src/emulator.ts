@@ -38,7 +38,14 @@ export interface StartEmulatorOptions {
   logger?: EmulatorLogger;
 }
 
-/** The identifiers of the seed a test uses most: the first tenant, apps and users. */
+/**
+ * The identifiers of the seed a test uses most: the first tenant, apps and users.
+ *
+ * @example
+ * ```ts
+ * const { tenantId, clientId, clientSecret } = emu.defaults;
+ * ```
+ */
 export interface EmulatorDefaults {
   tenantId: string;
   /** The first confidential app. */

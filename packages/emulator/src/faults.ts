@@ -3,7 +3,14 @@
  * error status, delayed, dropped or malformed.
  */
 
-/** Statuses a status fault may answer with. */
+/**
+ * Statuses a status fault may answer with.
+ *
+ * @example
+ * ```ts
+ * const status: FaultStatus = 503;
+ * ```
+ */
 export type FaultStatus = 429 | 500 | 502 | 503 | 504;
 
 interface FaultBase {
@@ -33,10 +40,24 @@ export type FaultSpec =
   | (FaultBase & { kind: 'drop' })
   | (FaultBase & { kind: 'malformed' });
 
-/** A fault as stored: its id and how many times it may still fire. */
+/**
+ * A fault as stored: its id and how many times it may still fire.
+ *
+ * @example
+ * ```ts
+ * const pending: ActiveFault[] = emu.faults.list();
+ * ```
+ */
 export type ActiveFault = FaultSpec & { id: number; remaining: number };
 
-/** Thrown by `faults.add` for an invalid rule. */
+/**
+ * Thrown by `faults.add` for an invalid rule.
+ *
+ * @example
+ * ```ts
+ * expect(() => emu.faults.add({ path: '/x', kind: 'delay', ms: -1 })).toThrow(FaultSpecError);
+ * ```
+ */
 export class FaultSpecError extends Error {
   readonly code = 'EMULATOR_FAULT_INVALID';
   constructor(message: string) {

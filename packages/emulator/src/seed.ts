@@ -36,6 +36,11 @@ export interface SeedUser {
 /**
  * Delegated permissions consented for an app: for every user of the tenant (`users: '*'`, like
  * an admin consent) or for the listed users (ids or user principal names).
+ *
+ * @example
+ * ```ts
+ * const consent: SeedDelegatedConsent = { scopes: ['User.Read', 'offline_access'], users: '*' };
+ * ```
  */
 export interface SeedDelegatedConsent {
   /** Graph permission names (`User.Read`) and OpenID scopes (`openid`, `offline_access`, ...). */
@@ -106,7 +111,14 @@ export interface EmulatorSeed {
   tenants: SeedTenant[];
 }
 
-/** Thrown by `startEmulator` when a seed is inconsistent (duplicate ids, missing fields...). */
+/**
+ * Thrown by `startEmulator` when a seed is inconsistent (duplicate ids, missing fields...).
+ *
+ * @example
+ * ```ts
+ * try { validateSeed(JSON.parse(text)); } catch (e) { if (e instanceof SeedError) console.error(e.message); }
+ * ```
+ */
 export class SeedError extends Error {
   readonly code = 'EMULATOR_SEED_INVALID';
   constructor(message: string) {
@@ -117,7 +129,15 @@ export class SeedError extends Error {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Checks a seed's shape and uniqueness rules; throws `SeedError` on the first problem. */
+/**
+ * Checks a seed's shape and uniqueness rules; throws `SeedError` on the first problem.
+ *
+ * @example
+ * ```ts
+ * const seed: unknown = JSON.parse(await readFile('seed.json', 'utf8'));
+ * validateSeed(seed); // seed is now an EmulatorSeed
+ * ```
+ */
 export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
   const fail = (msg: string): never => {
     throw new SeedError(`invalid emulator seed: ${msg}`);

@@ -13,7 +13,14 @@ import { handleAdmin, ADMIN_PREFIX } from './admin-api.js';
 import type { ActiveFault } from './faults.js';
 import type { EmulatorState } from './state.js';
 
-/** Where the emulator reports its own failures (never secrets). */
+/**
+ * Where the emulator reports its own failures (never secrets).
+ *
+ * @example
+ * ```ts
+ * const emu = await startEmulator({ logger: { warn: console.warn, error: console.error } });
+ * ```
+ */
 export interface EmulatorLogger {
   warn(message: string, meta?: Record<string, unknown>): void;
   error(message: string, meta?: Record<string, unknown>): void;

@@ -12,7 +12,14 @@ interface CatalogueEntry {
 
 const v = (vars: Record<string, string>, key: string): string => vars[key] ?? '';
 
-/** Keyed by AADSTS number. */
+/**
+ * The catalogue, keyed by AADSTS number.
+ *
+ * @example
+ * ```ts
+ * AAD_ERRORS[50126].error; // 'invalid_grant'
+ * ```
+ */
 export const AAD_ERRORS = {
   50011: {
     error: 'invalid_request',
@@ -240,10 +247,25 @@ export const AAD_ERRORS = {
   },
 } satisfies Record<number, CatalogueEntry>;
 
-/** An AADSTS number the emulator knows. */
+/**
+ * An AADSTS number the emulator knows.
+ *
+ * @example
+ * ```ts
+ * const code: AadCode = 65001;
+ * ```
+ */
 export type AadCode = keyof typeof AAD_ERRORS;
 
-/** The platform's error body. */
+/**
+ * The platform's error body.
+ *
+ * @example
+ * ```ts
+ * const body = (await res.json()) as AadErrorBody;
+ * if (body.error_codes.includes(50076)) askForMfa();
+ * ```
+ */
 export interface AadErrorBody {
   error: string;
   error_description: string;

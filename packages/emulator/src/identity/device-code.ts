@@ -147,7 +147,14 @@ function signedInPage(appName: string): string {
   );
 }
 
-/** Thrown by `emu.deviceCodes.approve`/`decline` for an unknown code or wrong credentials. */
+/**
+ * Thrown by `emu.deviceCodes.approve`/`decline` for an unknown code or wrong credentials.
+ *
+ * @example
+ * ```ts
+ * expect(() => emu.deviceCodes.decline('NOPE')).toThrow(DeviceCodeError);
+ * ```
+ */
 export class DeviceCodeError extends Error {
   readonly code = 'EMULATOR_DEVICE_CODE';
   constructor(message: string) {
