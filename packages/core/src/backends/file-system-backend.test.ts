@@ -370,11 +370,11 @@ describe('FileSystemTokenBackend: lock file', () => {
 
   it('a holder keeps its lock fresh, so a long refresh is not mistaken for a stale lock', async () => {
     const dir = await freshDir();
-    const holder = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 300 });
-    const waiter = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 300 });
+    const holder = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 1_000 });
+    const waiter = new FileSystemTokenBackend({ tokenPath: dir, staleLockMs: 1_000 });
     const release = await holder.lock();
-    // Five times the stale period: the holder's heartbeat keeps the file's mtime recent.
-    await expect(waiter.lock({ timeoutMs: 1_500 })).rejects.toThrow(/timed out/);
+    // Three times the stale period: the holder's heartbeat keeps the file's mtime recent.
+    await expect(waiter.lock({ timeoutMs: 3_000 })).rejects.toThrow(/timed out/);
     await release();
   });
 });
