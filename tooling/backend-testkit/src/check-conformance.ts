@@ -1,7 +1,14 @@
 import { conformanceChecks, type ConformanceCheck } from './checks.js';
 import type { TokenBackendConformanceOptions } from './conformance-options.js';
 
-/** The outcome of one check run by {@link checkTokenBackendConformance}. */
+/**
+ * The outcome of one check run by {@link checkTokenBackendConformance}.
+ *
+ * @example
+ * ```ts
+ * const failed = (await checkTokenBackendConformance(options)).filter((r: ConformanceResult) => !r.passed);
+ * ```
+ */
 export interface ConformanceResult {
   id: string;
   title: string;

@@ -24,6 +24,11 @@ import { endToEndCheck } from './end-to-end.js';
  * One rule of the TokenBackend contract, runnable as a plain async function (it throws
  * {@link ConformanceError} when the backend breaks the rule). {@link runTokenBackendConformance}
  * wraps each applicable check in a jest `it`.
+ *
+ * @example
+ * ```ts
+ * for (const c of conformanceChecks) if (c.applies(options)) await c.run(options);
+ * ```
  */
 export interface ConformanceCheck {
   /** Stable id, e.g. `expected-version-stale`. */
@@ -48,7 +53,14 @@ const DATA_MARKER = 'kit-marker-0f3c9a-not-a-real-token';
 
 const conflictsEnforced = (o: TokenBackendConformanceOptions) => o.conditionalWrites?.enforcedByService !== false;
 
-/** JSON like a token cache, mixing ASCII and multi-byte characters: at most `bytes` UTF-8 bytes, within ~100 of it. */
+/**
+ * JSON like a token cache, mixing ASCII and multi-byte characters: at most `bytes` UTF-8 bytes, within ~100 of it.
+ *
+ * @example
+ * ```ts
+ * await backend.save(makeLargeData(64 * 1024));
+ * ```
+ */
 export function makeLargeData(bytes: number): string {
   const parts: string[] = [];
   let size = 2;
@@ -62,7 +74,14 @@ export function makeLargeData(bytes: number): string {
   return `[${parts.join(',')}]`;
 }
 
-/** Emoji (with ZWJ sequences), right-to-left scripts, CJK, combining marks, astral letters, escapes. No NUL. */
+/**
+ * Emoji (with ZWJ sequences), right-to-left scripts, CJK, combining marks, astral letters, escapes. No NUL.
+ *
+ * @example
+ * ```ts
+ * await backend.save(UNICODE_SAMPLE);
+ * ```
+ */
 export const UNICODE_SAMPLE = JSON.stringify({
   emoji: '😀🎉👩‍👩‍👧‍👦🏳️‍🌈',
   hebrew: 'שלום עולם',
@@ -489,7 +508,14 @@ const unreachable: ConformanceCheck = {
   },
 };
 
-/** Every check of the contract, in the order they run. */
+/**
+ * Every check of the contract, in the order they run.
+ *
+ * @example
+ * ```ts
+ * console.log(conformanceChecks.map((c) => c.id));
+ * ```
+ */
 export const conformanceChecks: readonly ConformanceCheck[] = Object.freeze(
   [
   roundTripLarge,

@@ -1,6 +1,13 @@
 import type { TokenBackend } from '@o365/core';
 
-/** Makes a backend; may be async (connect, create a table...). */
+/**
+ * Makes a backend; may be async (connect, create a table...).
+ *
+ * @example
+ * ```ts
+ * const createBackend: BackendFactory<[key: string]> = async (key) => new MyBackend({ pool: await pool(), id: key });
+ * ```
+ */
 export type BackendFactory<Args extends unknown[] = []> = (...args: Args) => TokenBackend | Promise<TokenBackend>;
 
 /**
@@ -8,6 +15,11 @@ export type BackendFactory<Args extends unknown[] = []> = (...args: Args) => Tok
  * real service enforces (e.g. s3rver ignores `If-Match`). The kit then does not run the conflict
  * checks against that service; it checks instead that `testedIn` holds a test of the conflict path
  * (at the protocol level), and says so in the test name and output. Nothing is skipped silently.
+ *
+ * @example
+ * ```ts
+ * conditionalWrites: { enforcedByService: false, reason: 's3rver ignores If-Match/If-None-Match', testedIn: path.join(__dirname, 'protocol.test.ts') }
+ * ```
  */
 export interface ConditionalWritesDelegation {
   enforcedByService: false;
@@ -17,7 +29,14 @@ export interface ConditionalWritesDelegation {
   testedIn: string;
 }
 
-/** A documented size limit of the service (e.g. 65,536 bytes for an AWS Secrets Manager secret). */
+/**
+ * A documented size limit of the service (e.g. 65,536 bytes for an AWS Secrets Manager secret).
+ *
+ * @example
+ * ```ts
+ * dataLimit: { maxDataBytes: 65_536, reason: 'AWS Secrets Manager stores at most 65,536 bytes in a SecretString' }
+ * ```
+ */
 export interface DataSizeLimit {
   /** The largest `data` (UTF-8 bytes) the backend stores. */
   maxDataBytes: number;

@@ -3,7 +3,14 @@ import { TokenBackendError } from '../errors.js';
 import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend } from './token-backend.js';
 
 const BACKEND = 'EncryptedTokenBackend';
-/** Prefix of every stored value; the version after `o365enc:` selects the format and its parameters. */
+/**
+ * Prefix of every stored value; the version after `o365enc:` selects the format and its parameters.
+ *
+ * @example
+ * ```ts
+ * const encrypted = (await fileBackend.load())?.data.startsWith(ENCRYPTED_TOKEN_PREFIX);
+ * ```
+ */
 export const ENCRYPTED_TOKEN_PREFIX = 'o365enc:v1:';
 const AAD = Buffer.from('o365enc:v1', 'utf8');
 const KEY_BYTES = 32;
@@ -27,7 +34,14 @@ function passphraseId(passphrase: string): string {
   return createHmac('sha256', processKey).update(passphrase, 'utf8').digest('base64url');
 }
 
-/** Options of {@link EncryptedTokenBackend}. */
+/**
+ * Options of {@link EncryptedTokenBackend}.
+ *
+ * @example
+ * ```ts
+ * new EncryptedTokenBackend({ backend: new FileSystemTokenBackend(), key: crypto.randomBytes(32) });
+ * ```
+ */
 export interface EncryptedTokenBackendOptions {
   /** Where the encrypted cache is stored: any backend. */
   backend: TokenBackend;

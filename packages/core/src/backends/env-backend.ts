@@ -6,7 +6,14 @@ import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend }
 const BACKEND = 'EnvTokenBackend';
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
-/** Options of {@link EnvTokenBackend}. */
+/**
+ * Options of {@link EnvTokenBackend}.
+ *
+ * @example
+ * ```ts
+ * new EnvTokenBackend({ envVarName: 'MYAPP_O365_TOKEN' });
+ * ```
+ */
 export interface EnvTokenBackendOptions {
   /** Name of the environment variable. Default `O365_TOKEN` (python-o365's). */
   envVarName?: string;

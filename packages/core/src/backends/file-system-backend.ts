@@ -14,7 +14,14 @@ const DEFAULT_STALE_LOCK_MS = 30_000;
 const UNREADABLE_LOCK_GRACE_MS = 2_000;
 const MAX_POLL_DELAY_MS = 250;
 
-/** Options of {@link FileSystemTokenBackend}. */
+/**
+ * Options of {@link FileSystemTokenBackend}.
+ *
+ * @example
+ * ```ts
+ * new FileSystemTokenBackend({ tokenPath: '/var/lib/myapp', tokenFilename: 'o365_token.txt', lockTimeoutMs: 15_000 });
+ * ```
+ */
 export interface FileSystemTokenBackendOptions {
   /** Directory of the token file. Default: `process.cwd()` at construction. Created (mode 0700) on first save. */
   tokenPath?: string;

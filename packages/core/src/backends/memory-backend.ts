@@ -5,7 +5,14 @@ import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend }
 const BACKEND = 'MemoryTokenBackend';
 const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
 
-/** Options of {@link MemoryTokenBackend}. */
+/**
+ * Options of {@link MemoryTokenBackend}.
+ *
+ * @example
+ * ```ts
+ * new MemoryTokenBackend({ initialData: JSON.stringify(cache) });
+ * ```
+ */
 export interface MemoryTokenBackendOptions {
   /** Data the backend starts with (e.g. a cache loaded from elsewhere). */
   initialData?: string;
