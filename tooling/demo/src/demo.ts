@@ -14,28 +14,32 @@ import {
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { DemoBrowser } from './browser.js';
 
+// The demo's whole point is to print, so it writes to stdout directly.
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
 const bold = (s: string): string => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 const dim = (s: string): string => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 let stepNo = 0;
 function step(title: string, what: string): void {
   stepNo += 1;
-  console.log(`\n${bold(`${stepNo}. ${title}`)}`);
-  console.log(dim(`   ${what}`));
+  print(`\n${bold(`${stepNo}. ${title}`)}`);
+  print(dim(`   ${what}`));
 }
 function said(label: string, value: unknown): void {
-  console.log(`   ${label.padEnd(22)} ${String(value)}`);
+  print(`   ${label.padEnd(22)} ${String(value)}`);
 }
 const when = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 async function main(): Promise<void> {
-  console.log(bold('o365-ts demo: signing in to Microsoft 365, every flow, against a local emulator'));
+  print(bold('o365-ts demo: signing in to Microsoft 365, every flow, against a local emulator'));
   const emu: Emulator = await startEmulator({ deviceCodeInterval: 1 });
   const dir = await mkdtemp(join(tmpdir(), 'o365-demo-'));
   const browser = new DemoBrowser(emu.ca);
   const accounts: Account[] = [];
   try {
-    console.log(`\nThe emulator plays login.microsoftonline.com and graph.microsoft.com at ${emu.url}`);
-    console.log(`Tenant ${emu.defaults.tenantId}, user ${emu.defaults.username}. Token files go to ${dir}`);
+    print(`\nThe emulator plays login.microsoftonline.com and graph.microsoft.com at ${emu.url}`);
+    print(`Tenant ${emu.defaults.tenantId}, user ${emu.defaults.username}. Token files go to ${dir}`);
 
     // What points an Account at another identity host: configuration, as with @azure/identity.
     const common = (file: string, extra: AccountOptions = {}): AccountOptions => ({
@@ -172,7 +176,7 @@ async function main(): Promise<void> {
       said('correlation id', error.correlationId);
       said('message', error.message);
     }
-    console.log(`\n${bold('Done.')} Every flow signed in against the emulator; the emulator is stopped now.`);
+    print(`\n${bold('Done.')} Every flow signed in against the emulator; the emulator is stopped now.`);
   } finally {
     await Promise.all(accounts.map((a) => a.close()));
     await browser.close();
@@ -182,6 +186,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error('\nThe demo failed:', error instanceof O365Error ? `${error.name}: ${error.message}` : error);
+  process.stderr.write(`\nThe demo failed: ${error instanceof O365Error ? `${error.name}: ${error.message}` : String(error)}\n`);
   process.exitCode = 1;
 });
