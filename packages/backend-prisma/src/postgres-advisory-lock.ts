@@ -34,7 +34,14 @@ export interface PostgresAdvisoryLockStrategy {
   maxHoldMs?: number;
 }
 
-/** Every lock strategy {@link PrismaTokenBackend} supports. */
+/**
+ * Every lock strategy {@link PrismaTokenBackend} supports.
+ *
+ * @example
+ * ```ts
+ * const lockStrategy: PrismaLockStrategy = { type: 'postgres-advisory', client: prisma, maxHoldMs: 60_000 };
+ * ```
+ */
 export type PrismaLockStrategy = PostgresAdvisoryLockStrategy;
 
 /** The two signed 32-bit halves of the advisory lock key derived from `name`. */

@@ -32,7 +32,14 @@ export type PrismaWhereOf<D> = D extends { findFirst(args?: infer A): unknown }
     : object
   : object;
 
-/** A client (or interactive-transaction client) that can run a parameterised raw statement. */
+/**
+ * A client (or interactive-transaction client) that can run a parameterised raw statement.
+ *
+ * @example
+ * ```ts
+ * await prisma.$transaction((tx: PrismaRawExecutor) => tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock($1)', 42));
+ * ```
+ */
 export interface PrismaRawExecutor {
   $executeRawUnsafe(query: string, ...values: unknown[]): PromiseLike<number>;
 }

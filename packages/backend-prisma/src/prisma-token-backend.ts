@@ -23,6 +23,12 @@ const INITIAL_VERSION_RANGE = 2 ** 30;
  * Options of {@link PrismaTokenBackend}.
  *
  * @typeParam D - the model delegate, e.g. `typeof prisma.user`.
+ * @example
+ * ```ts
+ * const options: PrismaTokenBackendOptions<typeof prisma.user> = {
+ *   delegate: prisma.user, where: { id: 7 }, tokenField: 'o365Token', versionField: 'o365TokenVersion',
+ * };
+ * ```
  */
 export interface PrismaTokenBackendOptions<D extends PrismaTokenDelegate = PrismaTokenDelegate> {
   /** The generated model delegate holding the row: `prisma.user`, `prisma.tenant`, `prisma.o365Token`. */
