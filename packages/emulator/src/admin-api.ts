@@ -6,9 +6,11 @@ import type { EmulatorState } from './state.js';
 /** Admin routes live under this prefix; they are never logged nor faulted. */
 export const ADMIN_PREFIX = '/_emulator/';
 
-function parseJson(ctx: RequestContext): unknown {
+function parseJson(ctx: RequestContext): Record<string, unknown> {
   if (ctx.body.length === 0) return {};
-  return JSON.parse(ctx.body.toString('utf8')) as unknown;
+  const value = JSON.parse(ctx.body.toString('utf8')) as unknown;
+  // `null`, arrays and scalars carry no fields: read them as an empty object.
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 function bad(ctx: RequestContext, message: string): void {
@@ -21,9 +23,9 @@ function bad(ctx: RequestContext, message: string): void {
  */
 export function handleAdmin(state: EmulatorState, ctx: RequestContext): void {
   const what = ctx.path.slice(ADMIN_PREFIX.length).replace(/\/+$/, '');
-  let body: unknown;
+  let body: Record<string, unknown> = {};
   try {
-    body = ctx.bodyTooLarge ? undefined : parseJson(ctx);
+    if (!ctx.bodyTooLarge) body = parseJson(ctx);
   } catch {
     bad(ctx, 'The body is not valid JSON.');
     return;
@@ -65,7 +67,7 @@ export function handleAdmin(state: EmulatorState, ctx: RequestContext): void {
       sendJson(ctx, 200, { now: state.clock.now() });
       return;
     case 'POST clock': {
-      const seconds = (body as { advanceSeconds?: unknown }).advanceSeconds;
+      const seconds = body['advanceSeconds'];
       if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) {
         bad(ctx, 'advanceSeconds must be a non-negative number');
         return;
@@ -75,7 +77,7 @@ export function handleAdmin(state: EmulatorState, ctx: RequestContext): void {
       return;
     }
     case 'POST revoke': {
-      const username = (body as { username?: unknown }).username;
+      const username = body['username'];
       if (username !== undefined && typeof username !== 'string') {
         bad(ctx, 'username must be a string');
         return;

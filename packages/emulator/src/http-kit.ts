@@ -68,7 +68,13 @@ export function createContext(
   bodyTooLarge: boolean,
   now: number,
 ): RequestContext {
-  const url = new URL(req.url ?? '/', 'https://emulator.invalid');
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'https://emulator.invalid');
+  } catch {
+    // An unparsable target routes nowhere and gets the platform's 404.
+    url = new URL('/_invalid_target', 'https://emulator.invalid');
+  }
   const header = req.headers['client-request-id'];
   const sent = typeof header === 'string' && GUIDISH.test(header) ? header : undefined;
   return {

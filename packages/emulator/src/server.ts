@@ -8,7 +8,7 @@ import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identi
 import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
 import { errorPage } from './identity/pages.js';
 import { handleToken } from './identity/token-endpoint.js';
-import { graphErrorBody, graphHeaders, handleGraph } from './graph/graph-api.js';
+import { graphErrorBody, graphHeaders, handleGraph, handleUserInfo } from './graph/graph-api.js';
 import { handleAdmin, ADMIN_PREFIX } from './admin-api.js';
 import type { ActiveFault } from './faults.js';
 import type { EmulatorState } from './state.js';
@@ -117,6 +117,10 @@ function route(state: EmulatorState, ctx: RequestContext): void {
       openIdConfiguration: `${state.url}/common/v2.0/.well-known/openid-configuration`,
       deviceLogin: `${state.url}${DEVICE_LOGIN_PATH}`,
     });
+    return;
+  }
+  if (ctx.path === '/oidc/userinfo') {
+    handleUserInfo(state, ctx);
     return;
   }
   if (ctx.path === NATIVE_CLIENT_PATH && ctx.method === 'GET') {

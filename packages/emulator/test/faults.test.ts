@@ -117,6 +117,20 @@ describe('admin routes', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('/_emulator/clock and /_emulator/revoke', async () => {
+    const post = (path: string, body: string) =>
+      fetch(`${emu.url}/_emulator/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, dispatcher: agent });
+    expect((await post('clock', 'null')).status).toBe(400);
+    const before = emu.clock.now();
+    const moved = await post('clock', JSON.stringify({ advanceSeconds: 120 }));
+    expect(moved.status).toBe(200);
+    expect(((await moved.json()) as { now: number }).now - before).toBeGreaterThanOrEqual(120_000);
+    const revoked = await post('revoke', JSON.stringify({ username: emu.defaults.username }));
+    expect(await revoked.json()).toEqual({ revokedUsers: 1 });
+    expect((await post('revoke', '{"username": 5}')).status).toBe(400);
+    expect(emu.requests()).toEqual([]);
+  });
+
   it('the request log never holds secrets', async () => {
     await tokenRequest(emu, agent, { grant_type: 'password', client_id: emu.defaults.publicClientId, username: emu.defaults.username, password: emu.defaults.password, scope: 'User.Read' });
     const dump = JSON.stringify(emu.requests());

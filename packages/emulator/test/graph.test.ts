@@ -77,6 +77,16 @@ describe('/me', () => {
   });
 });
 
+describe('/oidc/userinfo', () => {
+  it('answers the OpenID claims of the user, and 401 for an app token', async () => {
+    const res = await graphGet(emu, agent, `${emu.url}/oidc/userinfo`, userToken);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'Adele Vance', given_name: 'Adele', family_name: 'Vance', email: emu.defaults.username });
+    expect(typeof res.body['sub']).toBe('string');
+    expect((await graphGet(emu, agent, `${emu.url}/oidc/userinfo`, appToken)).status).toBe(401);
+  });
+});
+
 describe('token validation', () => {
   const expect401 = async (token: string | undefined, message: RegExp) => {
     const res = await graphGet(emu, agent, 'v1.0/me', token);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sendJson, type RequestContext } from '../http-kit.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
-import { accessTokenIssuer } from '../identity/token-issuer.js';
+import { accessTokenIssuer, pairwiseSubject } from '../identity/token-issuer.js';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from '../identity/scopes.js';
 import type { TenantModel } from '../directory.js';
 import type { SeedUser } from '../seed.js';
@@ -324,5 +324,31 @@ function decodeSkipToken(token: string): number | undefined {
     return typeof value.o === 'number' && Number.isInteger(value.o) && value.o >= 0 ? value.o : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** `GET /oidc/userinfo` (Graph hosts it): OpenID Connect claims of the signed-in user. */
+export function handleUserInfo(state: EmulatorState, ctx: RequestContext): void {
+  try {
+    if (ctx.method !== 'GET' && ctx.method !== 'POST') {
+      throw new GraphFailure(405, 'Request_BadRequest', 'Specified HTTP method is not allowed for the request target.', { Allow: 'GET, POST' });
+    }
+    const caller = authenticate(state, ctx);
+    if (!caller.user) throw unauthorized(state, 'Access token validation failure. A user token is required.');
+    const user = caller.user;
+    const body: Record<string, unknown> = {
+      sub: pairwiseSubject(user.id, caller.appId),
+      name: user.displayName,
+      family_name: user.surname ?? undefined,
+      given_name: user.givenName ?? undefined,
+    };
+    if (user.mail) body['email'] = user.mail;
+    sendJson(ctx, 200, body, graphHeaders(ctx));
+  } catch (err) {
+    if (err instanceof GraphFailure) {
+      sendJson(ctx, err.status, graphErrorBody(state, ctx, err.graphCode, err.message), { ...graphHeaders(ctx), ...err.headers });
+      return;
+    }
+    throw err;
   }
 }
