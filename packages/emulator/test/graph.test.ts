@@ -169,6 +169,22 @@ describe('/users', () => {
     expectGraphError(bad, 400, 'BadRequest');
   });
 
+  it('advanced queries: $filter with $orderby, ne, not, endswith need ConsistencyLevel: eventual and $count=true', async () => {
+    const eventual = { ConsistencyLevel: 'eventual' };
+    const q = (query: string, headers: Record<string, string> = {}) => graphGet(emu, agent, `v1.0/users?${query}`, appToken, headers);
+    const filterAndSort = `$filter=${encodeURIComponent("startswith(displayName,'a')")}&$orderby=displayName desc&$select=displayName`;
+    const refused = await q(filterAndSort);
+    expect((expectGraphError(refused, 400, 'Request_UnsupportedQuery'))['message']).toBe('Sorting not supported for current query.');
+    const allowed = await q(`${filterAndSort}&$count=true`, eventual);
+    expect(allowed.status).toBe(200);
+    expect((allowed.body['value'] as Array<{ displayName: string }>).map((u) => u.displayName)).toEqual(['Allan Deyoung', 'Alex Wilber', 'Adele Vance']);
+    expect(allowed.body['@odata.count']).toBe(3);
+    for (const filter of ["jobTitle ne 'Director'", "not startswith(displayName,'a')", "endswith(mail,'@contoso.onmicrosoft.com')"]) {
+      expectGraphError(await q(`$filter=${encodeURIComponent(filter)}`), 400, 'Request_UnsupportedQuery');
+      expect((await q(`$filter=${encodeURIComponent(filter)}&$count=true`, eventual)).status).toBe(200);
+    }
+  });
+
   it('$orderby desc, $count with ConsistencyLevel', async () => {
     const res = await graphGet(emu, agent, 'v1.0/users?$orderby=displayName desc&$top=2&$select=displayName&$count=true', appToken, { ConsistencyLevel: 'eventual' });
     expect(res.body['@odata.count']).toBe(25);

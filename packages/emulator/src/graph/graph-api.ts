@@ -271,10 +271,26 @@ function sendEntity(state: EmulatorState, ctx: RequestContext, version: string, 
 function listUsers(state: EmulatorState, ctx: RequestContext, version: string, select: string[] | undefined, tenant: TenantModel): void {
   const q = ctx.url.searchParams;
   let records = tenant.users.map(userRecord);
+  // Graph's "advanced query" rules for directory objects: some queries need both the
+  // ConsistencyLevel header and $count=true.
+  const advanced = String(ctx.req.headers['consistencylevel'] ?? '').toLowerCase() === 'eventual' && q.get('$count') === 'true';
   const filter = q.get('$filter');
-  if (filter !== null) records = records.filter(compileFilter(filter, resolveProperty));
   const orderBy = q.get('$orderby');
-  if (orderBy !== null) records.sort(compileOrderBy(orderBy, resolveProperty));
+  if (filter !== null) {
+    const compiled = compileFilter(filter, resolveProperty);
+    const clause = compiled.advancedClauses[0];
+    if (clause && !advanced) {
+      throw new GraphFailure(400, 'Request_UnsupportedQuery', `Unsupported or invalid query filter clause specified for property '${clause}' of resource 'User'.`);
+    }
+    records = records.filter(compiled.predicate);
+  }
+  if (orderBy !== null) {
+    const sort = compileOrderBy(orderBy, resolveProperty);
+    if (filter !== null && !advanced) {
+      throw new GraphFailure(400, 'Request_UnsupportedQuery', 'Sorting not supported for current query.');
+    }
+    records.sort(sort);
+  }
   const topText = q.get('$top');
   let top = 100;
   if (topText !== null) {

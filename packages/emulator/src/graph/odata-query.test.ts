@@ -8,7 +8,7 @@ const rows = [
   { displayName: 'Bob', jobTitle: 'Director', accountEnabled: false, mail: 'bob@x' },
   { displayName: 'alice', jobTitle: 'Engineer', accountEnabled: true, mail: 'alice@x' },
 ];
-const names = (filter: string) => rows.filter(compileFilter(filter, resolve)).map((r) => r.displayName);
+const names = (filter: string) => rows.filter(compileFilter(filter, resolve).predicate).map((r) => r.displayName);
 
 describe('$filter', () => {
   it('eq, ne, in, startswith, endswith, and/or/not with precedence and parentheses', () => {
@@ -21,6 +21,11 @@ describe('$filter', () => {
     expect(names("(jobTitle eq 'Director' or jobTitle eq 'Engineer') and not startswith(displayName,'al')")).toEqual(["Ada O'Neil", 'Bob']);
     expect(names('accountEnabled eq false')).toEqual(['Bob']);
     expect(names('mail eq null')).toEqual(["Ada O'Neil"]);
+  });
+
+  it('reports the clauses that need an advanced query', () => {
+    expect(compileFilter("startswith(displayName,'a') and jobTitle eq 'x'", resolve).advancedClauses).toEqual([]);
+    expect(compileFilter("not (jobTitle ne 'x') or endswith(mail,'@x')", resolve).advancedClauses).toEqual(['not', 'ne', 'endswith']);
   });
 
   it.each(['', "displayName eq 'open", 'shoeSize eq 1', 'displayName gt 1', "startswith(displayName 'x')", "displayName eq 'a' extra", 'displayName eq @'])(

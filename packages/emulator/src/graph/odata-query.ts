@@ -71,11 +71,22 @@ function compare(a: unknown, b: Literal): boolean {
   return a === b || (a === undefined && b === null);
 }
 
+/** A compiled `$filter`. */
+export interface CompiledFilter {
+  predicate: Predicate;
+  /**
+   * The clauses Graph only accepts as an advanced query (`ConsistencyLevel: eventual` and
+   * `$count=true`) on directory objects: `ne`, `not`, `endswith`. Empty when none is used.
+   */
+  advancedClauses: string[];
+}
+
 /**
  * Compiles a `$filter` expression. `resolve` maps a property name (any case) to its canonical
  * name, or undefined when the entity has no such property.
  */
-export function compileFilter(input: string, resolve: (name: string) => string | undefined): Predicate {
+export function compileFilter(input: string, resolve: (name: string) => string | undefined): CompiledFilter {
+  const advancedClauses: string[] = [];
   const tokens = tokenize(input);
   let pos = 0;
   const peek = () => tokens[pos];
@@ -110,11 +121,13 @@ export function compileFilter(input: string, resolve: (name: string) => string |
     }
     if (isWord(tok, 'not')) {
       next();
+      advancedClauses.push('not');
       const inner = primary();
       return (x) => !inner(x);
     }
     if (isWord(tok, 'startswith') || isWord(tok, 'endswith')) {
       const fn = (next() as { v: string }).v.toLowerCase();
+      if (fn === 'endswith') advancedClauses.push('endswith');
       expectPunct('(');
       const prop = property();
       expectPunct(',');
@@ -144,7 +157,10 @@ export function compileFilter(input: string, resolve: (name: string) => string |
     }
     const value = literal();
     if (operator === 'eq') return (x) => compare(x[prop], value);
-    if (operator === 'ne') return (x) => !compare(x[prop], value);
+    if (operator === 'ne') {
+      advancedClauses.push('ne');
+      return (x) => !compare(x[prop], value);
+    }
     throw new ODataQueryError(`Unsupported or invalid query filter clause specified for property '${prop}' of resource 'User'.`);
   };
   const andExpr = (): Predicate => {
@@ -170,7 +186,7 @@ export function compileFilter(input: string, resolve: (name: string) => string |
   if (tokens.length === 0) throw new ODataQueryError('Invalid filter clause: the filter is empty.');
   const predicate = orExpr();
   if (pos !== tokens.length) throw new ODataQueryError(`Syntax error at position ${pos} in '${input}'.`);
-  return predicate;
+  return { predicate, advancedClauses };
 }
 
 /** Compiles `$orderby` into a comparator. */
