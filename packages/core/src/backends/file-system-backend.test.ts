@@ -318,6 +318,9 @@ describe('FileSystemTokenBackend: lock file', () => {
     const backend = new FileSystemTokenBackend({ tokenPath: dir });
     const leftover = JSON.parse(await fs.readFile(backend.lockPath, 'utf8')) as { pid: number };
     expect(leftover.pid).toBe(pid);
+    // What a holder killed mid-write leaves: its temp file.
+    const leftoverTemp = path.join(dir, `.o365_token.txt.${String(pid)}.deadbeef.tmp`);
+    await fs.writeFile(leftoverTemp, 'partial');
     const logger = recordingLogger();
     // The stale timeout is long: recovery comes from the dead pid, not from age.
     const recovering = new FileSystemTokenBackend({ tokenPath: dir, logger, staleLockMs: 600_000 });
@@ -325,6 +328,7 @@ describe('FileSystemTokenBackend: lock file', () => {
     expect(JSON.parse(await fs.readFile(backend.lockPath, 'utf8'))).toMatchObject({ pid: process.pid });
     await release();
     expect(logger.warnings).toContain('FileSystemTokenBackend: broke an abandoned lock file');
+    await expect(fs.access(leftoverTemp)).rejects.toMatchObject({ code: 'ENOENT' });
     await recovering.save('after recovery');
     expect(await backend.load()).toMatchObject({ data: 'after recovery' });
   });

@@ -112,6 +112,13 @@ function processIsAlive(pid: number): boolean {
   }
 }
 
+/** Whether the lock's holder ran on this host, in this pid namespace, and is gone. */
+function holderDiedHere(info: LockInfo): boolean {
+  // A pid says something only on the same host and in the same pid namespace.
+  if (info.hostname !== os.hostname() || info.pidNamespace !== pidNamespace()) return false;
+  return info.pid !== process.pid && !processIsAlive(info.pid);
+}
+
 /**
  * Keeps the token cache in a file, like python-o365's `FileSystemTokenBackend` (and the same
  * default file name, `o365_token.txt`).
@@ -390,10 +397,20 @@ export class FileSystemTokenBackend implements TokenBackend {
   #isStale(lock: LockObservation): boolean {
     const age = Date.now() - lock.mtimeMs;
     if (!lock.info) return age > Math.min(this.#staleLockMs, UNREADABLE_LOCK_GRACE_MS);
-    // The pid says something only on the same host and in the same pid namespace.
-    const sameProcessSpace = lock.info.hostname === os.hostname() && lock.info.pidNamespace === pidNamespace();
-    if (sameProcessSpace && lock.info.pid !== process.pid && !processIsAlive(lock.info.pid)) return true;
+    if (holderDiedHere(lock.info)) return true;
     return age > this.#staleLockMs;
+  }
+
+  /** Removes the temp files a holder that died here left mid-write (`.<file>.<pid>.<random>.tmp`). */
+  async #removeTempFilesOf(pid: number): Promise<void> {
+    const prefix = `.${path.basename(this.filePath)}.${pid}.`;
+    try {
+      for (const name of await fs.readdir(this.#dir)) {
+        if (name.startsWith(prefix) && name.endsWith('.tmp')) await fs.rm(path.join(this.#dir, name), { force: true });
+      }
+    } catch {
+      // Leftovers are harmless; the lock matters.
+    }
   }
 
   /**
@@ -421,6 +438,7 @@ export class FileSystemTokenBackend implements TokenBackend {
       if (now === undefined) return true;
       if (now.ino !== stale.ino || now.mtimeMs !== stale.mtimeMs || now.info?.id !== stale.info?.id) return false;
       await fs.unlink(this.lockPath);
+      if (stale.info && holderDiedHere(stale.info)) await this.#removeTempFilesOf(stale.info.pid);
       this.#logger.warn('FileSystemTokenBackend: broke an abandoned lock file', {
         lockPath: this.lockPath,
         holderPid: stale.info?.pid,
