@@ -133,6 +133,9 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
       if (strategy.type !== 'postgres-advisory') {
         throw new TypeError(`${BACKEND}: unknown lockStrategy type ${JSON.stringify((strategy as { type?: unknown }).type)}`);
       }
+      if (typeof strategy.client?.$transaction !== 'function') {
+        throw new TypeError(`${BACKEND}: lockStrategy.client must be your PrismaClient (it needs $transaction)`);
+      }
       const lockName = strategy.key ?? this.#location;
       this.lock = async (lockOptions?: LockOptions): Promise<ReleaseLock> => {
         const timeoutMs = lockOptions?.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;

@@ -43,6 +43,17 @@ describe('lock() with the postgres-advisory strategy', () => {
     expect(new PrismaTokenBackend({ delegate: prismaA.o365Token, where: { key }, tokenField: 'token' }).lock).toBeUndefined();
   });
 
+  it('rejects a lock strategy it cannot use', () => {
+    const delegate = prismaA.o365Token;
+    const where = { key: 'k' };
+    expect(() => new PrismaTokenBackend({ delegate, where, lockStrategy: { type: 'mysql-get-lock', client: prismaA } as never })).toThrow(
+      /unknown lockStrategy type "mysql-get-lock"/,
+    );
+    expect(() => new PrismaTokenBackend({ delegate, where, lockStrategy: { type: 'postgres-advisory', client: prismaA.o365Token } as never })).toThrow(
+      /needs \$transaction/,
+    );
+  });
+
   it('excludes a second holder, across connection pools, until released', async () => {
     const key = uniqueKey();
     const a = backendOn(prismaA, key);
