@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
+import { createSign, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Account, type AccountOptions } from './account.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
@@ -159,6 +160,36 @@ describe('Account against the emulator', () => {
       expect(await account.authenticate()).toBe(true);
       const token = await account.getToken('https://graph.microsoft.com/.default');
       expect(token.expiresOnTimestamp).toBeGreaterThan(emu.clock.now());
+    });
+
+    it('with a client assertion callback (a JWT signed with the app certificate)', async () => {
+      const { thumbprint, privateKey } = emu.defaults.certificate;
+      const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const contexts: Array<{ clientId: string; tokenEndpoint?: string }> = [];
+      const account = track(
+        new Account(
+          [
+            emu.defaults.clientId,
+            {
+              clientAssertion: async (context) => {
+                contexts.push(context);
+                const now = Math.floor(emu.clock.now() / 1000);
+                const header = { alg: 'RS256', typ: 'JWT', x5t: Buffer.from(thumbprint, 'hex').toString('base64url') };
+                const payload = { aud: context.tokenEndpoint, iss: context.clientId, sub: context.clientId, jti: randomUUID(), nbf: now, exp: now + 600 };
+                const unsigned = `${b64(header)}.${b64(payload)}`;
+                return `${unsigned}.${createSign('RSA-SHA256').update(unsigned).sign(privateKey).toString('base64url')}`;
+              },
+            },
+          ],
+          { ...base({ tokenBackend: new MemoryTokenBackend() }), authFlowType: 'credentials' },
+        ),
+      );
+      expect(await account.authenticate()).toBe(true);
+      expect(contexts[0]?.clientId).toBe(emu.defaults.clientId);
+      expect(contexts[0]?.tokenEndpoint).toContain(`/${emu.defaults.tenantId}/oauth2/v2.0/token`);
+      const users = [];
+      for await (const user of account.directory().getUsers({ limit: 1 })) users.push(user);
+      expect(users).toHaveLength(1);
     });
 
     it('a wrong secret is an InvalidCredentialsError (AADSTS7000215) and never shows the secret', async () => {
