@@ -377,7 +377,7 @@ export class Connection implements TokenCredential {
     for (let round = 0; round < 2; round++) {
       let flight = this.#inflight.get(key);
       if (flight === undefined) {
-        flight = this.#refresh(key, account, resolved, exclude, options.force === true).finally(() => {
+        flight = this.#refresh(key, account, resolved, exclude, options.force === true && options.stale === undefined).finally(() => {
           this.#inflight.delete(key);
         });
         this.#inflight.set(key, flight);
@@ -397,7 +397,9 @@ export class Connection implements TokenCredential {
     return this.#store.exclusive(async () => {
       await this.#store.reload();
       this.#store.assertReadable();
-      if (!force || exclude !== undefined) {
+      // An explicit refreshToken() always asks the server; otherwise a token another process (or
+      // an earlier refresh here) stored since is used instead of a new request.
+      if (!force) {
         const fresh = findAccessToken(this.#store.cache, {
           clientId: this.clientId,
           homeAccountId: account?.homeAccountId ?? '',
@@ -406,7 +408,7 @@ export class Connection implements TokenCredential {
           validUntil: this.#clock.now() + this.#skewMs,
           ...(exclude !== undefined ? { exclude } : {}),
         });
-        if (fresh && (!force || fresh.token !== exclude)) {
+        if (fresh) {
           this.#logger.debug('using an access token refreshed by another process', { where: this.#where() });
           this.#memory.set(key, fresh);
           return fresh;
