@@ -6,6 +6,7 @@ import { Account, type AccountOptions } from './account.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
 import { InteractionRequiredError, InvalidCredentialsError, TokenExpiredError } from './errors.js';
+import { InvalidMainResourceError } from './main-resource.js';
 import { MSGraphProtocol } from './protocol.js';
 
 /** A backend that counts what the library does with it. */
@@ -147,6 +148,23 @@ describe('Account against the emulator', () => {
       // The credentials flow re-acquires instead of refreshing.
       expect(await account.connection.refreshToken()).toBe(true);
       expect(grants('client_credentials')).toBe(before + 2);
+    });
+
+    it('has no "me": getCurrentUser needs a mainResource', async () => {
+      const app = track(
+        new Account([emu.defaults.clientId, emu.defaults.clientSecret], { ...base({ tokenBackend: new MemoryTokenBackend() }), authFlowType: 'credentials' }),
+      );
+      await app.authenticate();
+      await expect(app.getCurrentUser()).rejects.toBeInstanceOf(InvalidMainResourceError);
+      const forAdele = track(
+        new Account([emu.defaults.clientId, emu.defaults.clientSecret], {
+          ...base({ tokenBackend: new MemoryTokenBackend() }),
+          authFlowType: 'credentials',
+          mainResource: emu.defaults.username,
+        }),
+      );
+      await forAdele.authenticate();
+      expect((await forAdele.getCurrentUser()).userPrincipalName?.toLowerCase()).toBe(emu.defaults.username.toLowerCase());
     });
 
     it('with a certificate', async () => {
