@@ -1,4 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import forge from 'node-forge';
 
 /** An RSA key pair in PEM form plus its `KeyObject`s. */
@@ -128,6 +130,56 @@ export interface CryptoMaterial {
 
 let shared: Promise<CryptoMaterial> | undefined;
 
+/** Environment variable naming a directory where generated keys are kept across processes. */
+export const KEY_CACHE_ENV = 'O365_EMULATOR_KEY_CACHE';
+const CACHE_FILE = 'o365-emulator-keys-v1.json';
+const MIN_REMAINING_VALIDITY_MS = 24 * 3600 * 1000;
+
+interface CachedMaterial {
+  tls: GeneratedCertificate;
+  signing: { privateKeyPem: string; publicKeyPem: string; kid: string; x5t: string; certificate: string };
+  appCertificate: GeneratedCertificate;
+}
+
+function fromCache(value: unknown): CryptoMaterial | undefined {
+  const c = value as Partial<CachedMaterial> | null;
+  if (!c?.tls?.certificate || !c.signing?.privateKeyPem || !c.appCertificate?.certificate) return undefined;
+  // Regenerate well before the TLS certificate expires.
+  const validTo = Date.parse(new X509Certificate(c.tls.certificate).validTo);
+  if (!(validTo - Date.now() > MIN_REMAINING_VALIDITY_MS)) return undefined;
+  return {
+    tls: c.tls,
+    appCertificate: c.appCertificate,
+    signing: {
+      ...c.signing,
+      privateKey: createPrivateKey(c.signing.privateKeyPem),
+      publicKey: createPublicKey(c.signing.publicKeyPem),
+    },
+  };
+}
+
+/**
+ * Reads the keys from `dir`, or generates them and writes them there (atomically, mode 0600).
+ * A missing, unreadable, corrupt or nearly expired cache is replaced.
+ */
+export async function loadOrCreateMaterial(dir: string): Promise<CryptoMaterial> {
+  const file = join(dir, CACHE_FILE);
+  try {
+    const cached = fromCache(JSON.parse(await readFile(file, 'utf8')) as unknown);
+    if (cached) return cached;
+  } catch {
+    // Absent or unreadable: fall through and regenerate.
+  }
+  const material = await generateMaterial();
+  const { privateKey: _p, publicKey: _k, ...signing } = material.signing;
+  const record: CachedMaterial = { tls: material.tls, signing, appCertificate: material.appCertificate };
+  await mkdir(dir, { recursive: true });
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(record), { mode: 0o600 });
+  await rename(tmp, file);
+  return material;
+}
+
 async function generateMaterial(): Promise<CryptoMaterial> {
   const [tlsKeys, signingKeys, appKeys] = await Promise.all([generateRsa(), generateRsa(), generateRsa()]);
   const tls = selfSignedCertificate(tlsKeys, '127.0.0.1', { serverAuth: true, days: 30 });
@@ -147,10 +199,12 @@ async function generateMaterial(): Promise<CryptoMaterial> {
 
 /**
  * Keys are generated once per process and shared by every emulator in it: RSA generation is the
- * slow part of a start, and test files start many emulators.
+ * slow part of a start, and test files start many emulators. With `O365_EMULATOR_KEY_CACHE` set
+ * to a directory, they are also kept there for the next processes.
  */
 export function getCryptoMaterial(): Promise<CryptoMaterial> {
-  shared ??= generateMaterial().catch((err: unknown) => {
+  const dir = process.env[KEY_CACHE_ENV];
+  shared ??= (dir ? loadOrCreateMaterial(dir) : generateMaterial()).catch((err: unknown) => {
     shared = undefined;
     throw err;
   });
