@@ -85,6 +85,7 @@ describe('tenant and client', () => {
     expectAadError(await tokenRequest(emu, agent, { ...base, client_secret: 'nope' }), 401, 'invalid_client', 7000215);
     expectAadError(await tokenRequest(emu, agent, base), 401, 'invalid_client', 7000218);
     expectAadError(await tokenRequest(emu, agent, { ...base, client_id: emu.defaults.publicClientId, client_secret: 'x' }), 401, 'invalid_client', 700025);
+    expectAadError(await tokenRequest(emu, agent, { ...base, client_id: emu.defaults.publicClientId }), 401, 'invalid_client', 7000218);
   });
 
   it('client_secret_basic is accepted', async () => {

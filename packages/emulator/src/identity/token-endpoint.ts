@@ -51,6 +51,8 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
 
   if (grantType === 'client_credentials') {
     const auth = authenticateClient(state, ctx, params, app, tenant);
+    // A public client has no credential, so it cannot act as itself.
+    if (app.isPublic) throw new AadFailure(7000218);
     const scopeText = required(params, 'scope');
     const scopes = parseScopes(scopeText, tenantSegment);
     if (!scopes.isDefault || scopes.oidc.size > 0) {
