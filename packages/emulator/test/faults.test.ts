@@ -68,7 +68,8 @@ describe('status faults', () => {
 
 describe('delay, drop, malformed', () => {
   it('a delayed answer arrives after an undelayed one sent later', async () => {
-    emu.faults.add({ path: '/v1.0/me', kind: 'delay', ms: 400 });
+    // Long enough that the second request finishes first even on a loaded machine.
+    emu.faults.add({ path: '/v1.0/me', kind: 'delay', ms: 1500 });
     const order: string[] = [];
     const delayed = graphGet(emu, agent, 'v1.0/me', token).then((r) => order.push(`me:${r.status}`));
     await new Promise((r) => setImmediate(r));
