@@ -281,6 +281,17 @@ export class Connection implements TokenCredential {
     return this.#store.source.location ?? this.#store.source.backend;
   }
 
+  // The hot path asks for the same scope array again and again: remember its key.
+  #lastKey: { homeAccountId: string; scopes: readonly string[]; key: string } | undefined;
+
+  #memoKey(homeAccountId: string, scopes: readonly string[]): string {
+    const last = this.#lastKey;
+    if (last !== undefined && last.scopes === scopes && last.homeAccountId === homeAccountId) return last.key;
+    const key = this.#key(homeAccountId, scopes);
+    this.#lastKey = { homeAccountId, scopes, key };
+    return key;
+  }
+
   #key(homeAccountId: string, scopes: readonly string[]): string {
     return `${homeAccountId}|${normalizeScopes(scopes, this.protocol.scopePrefix).join(' ')}`;
   }
@@ -336,7 +347,7 @@ export class Connection implements TokenCredential {
     if (homeAccountId !== undefined && !options.force) {
       const resolvedScopes = scopes ?? this.#scopes;
       if (resolvedScopes) {
-        const mem = this.#memory.get(this.#key(homeAccountId, resolvedScopes));
+        const mem = this.#memory.get(this.#memoKey(homeAccountId, resolvedScopes));
         if (mem) {
           const now = this.#clock.now();
           if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
