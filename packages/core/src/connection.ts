@@ -347,7 +347,9 @@ export class Connection implements TokenCredential {
     if (homeAccountId !== undefined && !options.force) {
       const resolvedScopes = scopes ?? this.#scopes;
       if (resolvedScopes) {
-        const mem = this.#memory.get(this.#memoKey(homeAccountId, resolvedScopes));
+        // Only our own scope array is memoized: a caller's array may change between calls.
+        const key = resolvedScopes === this.#scopes ? this.#memoKey(homeAccountId, resolvedScopes) : this.#key(homeAccountId, resolvedScopes);
+        const mem = this.#memory.get(key);
         if (mem) {
           const now = this.#clock.now();
           if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
