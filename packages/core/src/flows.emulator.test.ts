@@ -207,6 +207,22 @@ describe('sign-in flows against the emulator', () => {
       expect(tokenCalls.slice(-3).map((r) => r.status)).toEqual([429, 503, 200]);
     });
 
+    it('Graph calls through the session retry 429 with Retry-After too', async () => {
+      const waits: number[] = [];
+      const account = track(
+        new Account([emu.defaults.publicClientId], {
+          ...options({ authFlowType: 'password', username: emu.defaults.username, password: emu.defaults.password }),
+          sleep: async (ms) => {
+            waits.push(ms);
+          },
+        }),
+      );
+      await account.authenticate();
+      emu.faults.add({ path: '/v1.0/me', count: 2, kind: 'status', status: 429, retryAfter: 4 });
+      expect((await account.getCurrentUser()).userPrincipalName).toBeDefined();
+      expect(waits).toEqual([4000, 4000]);
+    });
+
     it('gives up with a typed error when the server keeps answering 503', async () => {
       const account = track(
         new Account([emu.defaults.clientId, emu.defaults.clientSecret], {
