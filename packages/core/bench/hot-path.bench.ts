@@ -112,7 +112,7 @@ export async function hotPath(options: HotPathOptions): Promise<SectionResult> {
     ].map((s) => ({ ...s, rates: [], calls: 0, readsDuring: 0, requests: countRequests([]), tokens: new Set<string>() }));
 
     // Warm-up: every subject's first calls (JIT, msal-node's authority metadata) are not measured.
-    for (const s of subjects) for (let i = 0; i < 200; i++) await s.call();
+    for (const s of subjects) for (let i = 0; i < 100; i++) await s.call();
 
     for (let round = 0; round < options.rounds; round++) {
       for (const s of subjects) {

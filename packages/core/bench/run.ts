@@ -6,23 +6,27 @@
 //
 //   pnpm bench                      (from the root: builds, then every package's bench)
 //   pnpm --filter @o365/core bench  (this package only)
-//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm)
+//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm, graph401, tls)
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { version as msalVersion } from '@azure/msal-node';
 import { coldStart } from './cold-start.bench.js';
+import { graph401Storm } from './graph-401-storm.bench.js';
 import type { SectionResult } from './harness.js';
 import { hotPath } from './hot-path.bench.js';
 import { refreshStorm } from './refresh-storm.bench.js';
+import { tlsConnect } from './tls-connect.bench.js';
 
 /** The whole run stops starting new sections past this, and is killed past the hard limit. */
 const SOFT_BUDGET_MS = 45_000;
 const HARD_LIMIT_MS = 58_000;
 
 const sections: { name: string; run: () => Promise<SectionResult> }[] = [
-  { name: 'hot', run: () => hotPath({ roundMs: 400, rounds: 3 }) },
+  { name: 'hot', run: () => hotPath({ roundMs: 300, rounds: 3 }) },
   { name: 'cold', run: () => coldStart({ concurrency: 50, trials: 3 }) },
   { name: 'storm', run: () => refreshStorm({ concurrency: 1_000 }) },
+  { name: 'graph401', run: () => graph401Storm({ concurrency: 50 }) },
+  { name: 'tls', run: () => tlsConnect({ connections: 20, waves: 3 }) },
 ];
 
 const wanted = process.argv.slice(2);
