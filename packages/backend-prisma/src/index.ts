@@ -1,3 +1,5 @@
 export { PrismaTokenBackend, type PrismaTokenBackendOptions } from './prisma-token-backend.js';
 export type { PrismaTokenDelegate, PrismaWhereOf, PrismaTransactionClient, PrismaRawExecutor } from './prisma-delegate.js';
-export { type PostgresAdvisoryLockStrategy, type PrismaLockStrategy } from './postgres-advisory-lock.js';
+export type { PostgresAdvisoryLockStrategy } from './postgres-advisory-lock.js';
+export type { RowLeaseLockStrategy } from './row-lease-lock.js';
+export type { PrismaLockStrategy } from './lock-strategy.js';

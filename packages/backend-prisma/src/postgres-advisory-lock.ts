@@ -34,16 +34,6 @@ export interface PostgresAdvisoryLockStrategy {
   maxHoldMs?: number;
 }
 
-/**
- * Every lock strategy {@link PrismaTokenBackend} supports.
- *
- * @example
- * ```ts
- * const lockStrategy: PrismaLockStrategy = { type: 'postgres-advisory', client: prisma, maxHoldMs: 60_000 };
- * ```
- */
-export type PrismaLockStrategy = PostgresAdvisoryLockStrategy;
-
 /** The two signed 32-bit halves of the advisory lock key derived from `name`. */
 export function advisoryLockKey(name: string): [number, number] {
   const digest = createHash('sha256').update(`o365-ts:${name}`).digest();

@@ -10,12 +10,16 @@ import {
   type StoredToken,
   type TokenBackend,
 } from '@o365/core';
-import { acquirePostgresAdvisoryLock, type PrismaLockStrategy } from './postgres-advisory-lock.js';
+import type { PrismaLockStrategy } from './lock-strategy.js';
+import { acquirePostgresAdvisoryLock, type PostgresAdvisoryLockStrategy } from './postgres-advisory-lock.js';
 import type { PrismaTokenDelegate, PrismaWhereOf } from './prisma-delegate.js';
 import { describePrismaError, isUniqueViolation, prismaErrorCode, safeCause } from './prisma-errors.js';
+import type { RowLeaseLockStrategy } from './row-lease-lock.js';
 
 const BACKEND = 'PrismaTokenBackend';
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+const DEFAULT_LEASE_MS = 60_000;
+const DEFAULT_LEASE_POLL_MS = 100;
 /** Versions of rows this backend creates start at a random value below this (see `#initialVersion`). */
 const INITIAL_VERSION_RANGE = 2 ** 30;
 
@@ -129,38 +133,104 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
     this.#location = `${typeof modelName === 'string' ? modelName : 'model'}.${this.#tokenField} where ${stableJson(this.#where)}`;
 
     const strategy = options.lockStrategy;
-    if (strategy) {
-      if (strategy.type !== 'postgres-advisory') {
-        throw new TypeError(`${BACKEND}: unknown lockStrategy type ${JSON.stringify((strategy as { type?: unknown }).type)}`);
+    if (strategy?.type === 'postgres-advisory') this.lock = this.#advisoryLock(strategy);
+    else if (strategy?.type === 'row-lease') this.lock = this.#leaseLock(strategy);
+    else if (strategy !== undefined) {
+      throw new TypeError(`${BACKEND}: unknown lockStrategy type ${JSON.stringify((strategy as { type?: unknown }).type)}`);
+    }
+  }
+
+  #advisoryLock(strategy: PostgresAdvisoryLockStrategy): (options?: LockOptions) => Promise<ReleaseLock> {
+    if (typeof strategy.client?.$transaction !== 'function') {
+      throw new TypeError(`${BACKEND}: lockStrategy.client must be your PrismaClient (it needs $transaction)`);
+    }
+    const lockName = strategy.key ?? this.#location;
+    return async (lockOptions?: LockOptions): Promise<ReleaseLock> => {
+      const timeoutMs = lockOptions?.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+      try {
+        const release = await acquirePostgresAdvisoryLock(strategy, lockName, timeoutMs, {
+          onHoldError: (error) =>
+            this.#logger.warn(`${BACKEND}: the lock transaction ended with an error; the lock may have been released early`, {
+              location: this.#location,
+              error: describePrismaError(safeCause(error)),
+            }),
+        });
+        this.#logger.debug(`${BACKEND}: lock acquired`, { location: this.#location });
+        return release;
+      } catch (error) {
+        const cause = safeCause(error);
+        const text = describePrismaError(cause);
+        const timedOut = /55P03|lock timeout|lock_not_available|Unable to start a transaction in the given time/i.test(text);
+        throw new TokenBackendError(
+          timedOut
+            ? `${BACKEND} could not take the lock for ${this.#location} within ${timeoutMs} ms (another process holds it): ${text}`
+            : `${BACKEND} could not take the lock for ${this.#location}: ${text}`,
+          { backend: BACKEND, location: this.#location, cause },
+        );
       }
-      if (typeof strategy.client?.$transaction !== 'function') {
-        throw new TypeError(`${BACKEND}: lockStrategy.client must be your PrismaClient (it needs $transaction)`);
-      }
-      const lockName = strategy.key ?? this.#location;
-      this.lock = async (lockOptions?: LockOptions): Promise<ReleaseLock> => {
-        const timeoutMs = lockOptions?.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-        try {
-          const release = await acquirePostgresAdvisoryLock(strategy, lockName, timeoutMs, {
-            onHoldError: (error) =>
-              this.#logger.warn(`${BACKEND}: the lock transaction ended with an error; the lock may have been released early`, {
-                location: this.#location,
-                error: describePrismaError(safeCause(error)),
-              }),
-          });
+    };
+  }
+
+  #leaseLock(strategy: RowLeaseLockStrategy): (options?: LockOptions) => Promise<ReleaseLock> {
+    const field = strategy.field;
+    if (typeof field !== 'string' || field === '' || field === this.#tokenField || field === this.#versionField) {
+      throw new TypeError(`${BACKEND}: lockStrategy.field must name a DateTime? column other than the token and version fields`);
+    }
+    const leaseMs = strategy.leaseMs ?? DEFAULT_LEASE_MS;
+    const pollMs = strategy.pollMs ?? DEFAULT_LEASE_POLL_MS;
+    if (!(leaseMs > 0) || !(pollMs > 0)) throw new TypeError(`${BACKEND}: lockStrategy.leaseMs and pollMs must be positive`);
+
+    return async (lockOptions?: LockOptions): Promise<ReleaseLock> => {
+      const timeoutMs = lockOptions?.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const now = Date.now();
+        // The lease's end doubles as the holder's identity: release clears only this exact value,
+        // so a holder whose lease expired cannot free the lock of the process that took it over.
+        const until = new Date(now + leaseMs);
+        const { count } = await this.#call('take the lock on', [], () =>
+          this.#delegate.updateMany({
+            where: { ...this.#where, OR: [{ [field]: null }, { [field]: { lt: new Date(now) } }] },
+            data: { [field]: until },
+          }),
+        );
+        if (count > 0 || (await this.#createLeasedRow(field, until))) {
           this.#logger.debug(`${BACKEND}: lock acquired`, { location: this.#location });
-          return release;
-        } catch (error) {
-          const cause = safeCause(error);
-          const text = describePrismaError(cause);
-          const timedOut = /55P03|lock timeout|lock_not_available|Unable to start a transaction in the given time/i.test(text);
+          let released: Promise<void> | undefined;
+          return () =>
+            (released ??= this.#call('release the lock on', [], () =>
+              this.#delegate.updateMany({ where: { ...this.#where, [field]: until }, data: { [field]: null } }),
+            ).then(() => undefined));
+        }
+        const wait = Math.min(pollMs * (0.5 + Math.random()), deadline - Date.now());
+        if (wait <= 0) {
           throw new TokenBackendError(
-            timedOut
-              ? `${BACKEND} could not take the lock for ${this.#location} within ${timeoutMs} ms (another process holds it): ${text}`
-              : `${BACKEND} could not take the lock for ${this.#location}: ${text}`,
-            { backend: BACKEND, location: this.#location, cause },
+            `${BACKEND} could not take the lock for ${this.#location} within ${timeoutMs} ms (another process holds the lease in ${field})`,
+            { backend: BACKEND, location: this.#location },
           );
         }
-      };
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    };
+  }
+
+  /**
+   * The lease could not be taken: when the row does not exist yet (a dedicated model before its
+   * first save), create it holding the lease. `false` when the row exists (someone holds the lease)
+   * or another process created it first.
+   */
+  async #createLeasedRow(field: string, until: Date): Promise<boolean> {
+    const row = await this.#findRow('take the lock on');
+    if (row) return false;
+    if (!this.#createData) throw this.#missingRow();
+    const data: Row = { ...this.#createData, [this.#tokenField]: null, [field]: until };
+    if (this.#versionField) data[this.#versionField] = this.#initialVersion();
+    try {
+      await this.#delegate.create({ data });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw this.#wrap('take the lock on', error, []);
     }
   }
 

@@ -39,14 +39,19 @@ describe('PostgreSQL 15, dedicated O365Token table (shipped SQL), version column
   });
 });
 
-describe("PostgreSQL 15, a column of the application's user row", () => {
+describe("PostgreSQL 15, a column of the application's user row, row-lease lock", () => {
   runTokenBackendConformance({
     name: 'PrismaTokenBackend (PostgreSQL, AppUser row)',
     createBackend: async (key) => {
       const prisma = next();
       // The application's row exists before the backend is used; the kit opens several instances at once.
       await prisma.appUser.createMany({ data: [{ email: key }], skipDuplicates: true });
-      return new PrismaTokenBackend({ delegate: prisma.appUser, where: { email: key }, versionField: 'o365TokenVersion' });
+      return new PrismaTokenBackend({
+        delegate: prisma.appUser,
+        where: { email: key },
+        versionField: 'o365TokenVersion',
+        lockStrategy: { type: 'row-lease', field: 'o365TokenLockedUntil' },
+      });
     },
     createUnreachableBackend: async () => new PrismaTokenBackend({ delegate: (await unreachableClient()).appUser, where: { id: 1 } }),
     endToEnd: false,

@@ -15,11 +15,18 @@ afterAll(async () => {
   database.cleanup();
 });
 
-describe('SQLite, dedicated O365Token table (shipped SQL)', () => {
+describe('SQLite, dedicated O365Token table (shipped SQL), version column, row-lease lock', () => {
   runTokenBackendConformance({
     name: 'PrismaTokenBackend (SQLite, O365Token)',
     createBackend: (key) =>
-      new PrismaTokenBackend({ delegate: prisma.o365Token, where: { key }, tokenField: 'token', versionField: 'version', createIfMissing: true }),
+      new PrismaTokenBackend({
+        delegate: prisma.o365Token,
+        where: { key },
+        tokenField: 'token',
+        versionField: 'version',
+        createIfMissing: true,
+        lockStrategy: { type: 'row-lease', field: 'lockedUntil' },
+      }),
     // A file in a directory that does not exist: SQLite's "cannot reach the database".
     createUnreachableBackend: () => new PrismaTokenBackend({ delegate: nowhere.o365Token, where: { key: 'x' }, tokenField: 'token', createIfMissing: true }),
   });

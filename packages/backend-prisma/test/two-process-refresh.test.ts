@@ -1,6 +1,7 @@
 /**
  * Issue 4's "done means": two processes refreshing through the Prisma/PostgreSQL backend at the
- * same moment make one token request, and both end with the same, newest cache.
+ * same moment make one token request, and both end with the same, newest cache. Also on SQLite,
+ * with the row-lease lock.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,10 +11,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Account, MSGraphProtocol } from '@o365/core';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { PrismaTokenBackend } from '../src/index';
-import { postgresClient, postgresUrl, uniqueKey } from './clients';
+import { PrismaTokenBackend, type PrismaLockStrategy } from '../src/index';
+import { createSqliteDatabase, postgresClient, postgresUrl, uniqueKey, type TestPrismaClient } from './clients';
 
-const prisma = postgresClient();
+const pg = postgresClient();
+const sqlite = createSqliteDatabase();
+const sqliteClient = sqlite.client();
 let emu: Emulator;
 let dir: string;
 
@@ -23,7 +26,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emu?.stop();
-  await prisma.$disconnect();
+  await Promise.all([pg.$disconnect(), sqliteClient.$disconnect()]);
+  sqlite.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -68,16 +72,41 @@ function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithou
   });
 }
 
-describe('two processes refreshing through one PostgreSQL row at the same moment', () => {
+interface Database {
+  name: string;
+  kind: 'postgresql' | 'sqlite';
+  prisma: () => TestPrismaClient;
+  url: () => string;
+  lockStrategy: () => PrismaLockStrategy;
+}
+
+const databases: Database[] = [
+  {
+    name: 'PostgreSQL (advisory lock)',
+    kind: 'postgresql',
+    prisma: () => pg,
+    url: postgresUrl,
+    lockStrategy: () => ({ type: 'postgres-advisory', client: pg }),
+  },
+  {
+    name: 'SQLite (row lease)',
+    kind: 'sqlite',
+    prisma: () => sqliteClient,
+    url: () => sqlite.file,
+    lockStrategy: () => ({ type: 'row-lease', field: 'lockedUntil' }),
+  },
+];
+
+describe.each(databases)('two processes refreshing through one row at the same moment: $name', (database) => {
   it('make one token request and end with the same, newest cache', async () => {
     const key = uniqueKey('two-process');
     const backendOptions = {
-      delegate: prisma.o365Token,
+      delegate: database.prisma().o365Token,
       where: { key },
       tokenField: 'token',
       versionField: 'version',
       createIfMissing: true,
-      lockStrategy: { type: 'postgres-advisory', client: prisma },
+      lockStrategy: database.lockStrategy(),
     } as const;
     const d = emu.defaults;
     const account = new Account([d.clientId, d.clientSecret], {
@@ -101,7 +130,8 @@ describe('two processes refreshing through one PostgreSQL row at the same moment
     const caFile = join(dir, 'emulator-ca.pem');
     writeFileSync(caFile, emu.ca);
     const env = {
-      CHILD_PG_URL: postgresUrl(),
+      CHILD_DB: database.kind,
+      CHILD_DB_URL: database.url(),
       CHILD_KEY: key,
       CHILD_CLIENT_ID: d.clientId,
       CHILD_CLIENT_SECRET: d.clientSecret,

@@ -6,6 +6,7 @@ CREATE TABLE "o365_token" (
     "token" TEXT,
     "version" INTEGER NOT NULL DEFAULT 0,
     "updated_at" TIMESTAMP(3) NOT NULL,
+    "locked_until" TIMESTAMP(3),
 
     CONSTRAINT "o365_token_pkey" PRIMARY KEY ("key")
 );

@@ -5,5 +5,6 @@ CREATE TABLE "o365_token" (
     "key" TEXT NOT NULL PRIMARY KEY,
     "token" TEXT,
     "version" INTEGER NOT NULL DEFAULT 0,
-    "updated_at" DATETIME NOT NULL
+    "updated_at" DATETIME NOT NULL,
+    "locked_until" DATETIME
 );

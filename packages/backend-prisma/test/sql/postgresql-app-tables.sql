@@ -3,7 +3,8 @@ CREATE TABLE "app_user" (
     "id" SERIAL PRIMARY KEY,
     "email" TEXT NOT NULL UNIQUE,
     "o365_token" TEXT,
-    "o365_token_version" INTEGER NOT NULL DEFAULT 0
+    "o365_token_version" INTEGER NOT NULL DEFAULT 0,
+    "o365_token_locked_until" TIMESTAMP(3)
 );
 CREATE TABLE "tenant" (
     "id" TEXT NOT NULL PRIMARY KEY,

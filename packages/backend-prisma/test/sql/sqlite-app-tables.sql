@@ -3,7 +3,8 @@ CREATE TABLE "app_user" (
     "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     "email" TEXT NOT NULL UNIQUE,
     "o365_token" TEXT,
-    "o365_token_version" INTEGER NOT NULL DEFAULT 0
+    "o365_token_version" INTEGER NOT NULL DEFAULT 0,
+    "o365_token_locked_until" DATETIME
 );
 CREATE TABLE "tenant" (
     "id" TEXT NOT NULL PRIMARY KEY,
