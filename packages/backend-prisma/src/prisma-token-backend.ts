@@ -65,7 +65,8 @@ export interface PrismaTokenBackendOptions<D extends PrismaTokenDelegate = Prism
   deleteMode?: 'row' | 'field';
   /**
    * Adds {@link PrismaTokenBackend.lock} so that processes refreshing at the same moment make one
-   * token request. Without it the backend has no `lock()` and core falls back to `expectedVersion`.
+   * token request: `postgres-advisory` (PostgreSQL) or `row-lease` (any database, a `DateTime?`
+   * column). Without it the backend has no `lock()` and core falls back to `expectedVersion`.
    */
   lockStrategy?: PrismaLockStrategy;
   /** Where the backend reports what it does (never token data). */
@@ -78,7 +79,8 @@ type Row = Record<string, unknown>;
  * A token backend that keeps the cache in a row of your own database through Prisma: a column of a
  * row the application already has (python-o365's `DjangoTokenBackend`: the user's row, a tenant's
  * row) or a dedicated `O365Token` model with one row per cache. Conditional saves are atomic
- * compare-and-swap updates; `lockStrategy` adds a cross-process lock on PostgreSQL. Every database
+ * compare-and-swap updates; `lockStrategy` adds a cross-process lock (PostgreSQL advisory lock, or
+ * a lease column on any database). Every database
  * failure surfaces as `TokenBackendError` naming the model and the `where` filter, never token data.
  *
  * @example
