@@ -1,3 +1,5 @@
+import { X509Certificate } from 'node:crypto';
+
 /**
  * The seed: tenants, their app registrations and their users. Plain JSON (the CLI reads it from
  * a file), described by these types.
@@ -187,8 +189,13 @@ export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
         if (v !== undefined && (!Array.isArray(v) || v.some((x) => typeof x !== 'string')))
           fail(`${w}.${field} must be an array of strings`);
       }
-      for (const c of a.certificates ?? []) {
+      for (const [ci, c] of (a.certificates ?? []).entries()) {
         if (!c.includes('-----BEGIN CERTIFICATE-----')) fail(`${w}.certificates must be PEM certificates`);
+        try {
+          new X509Certificate(c);
+        } catch (cause) {
+          fail(`${w}.certificates[${ci}] is not a readable X.509 certificate (${(cause as Error).message})`);
+        }
       }
       for (const [ci, c] of (a.delegatedConsents ?? []).entries()) {
         if (!Array.isArray(c.scopes) || (c.users !== '*' && !Array.isArray(c.users)))
