@@ -142,6 +142,57 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
     }
   }
 
+  /** The stored cache and its version, or `undefined` when the row is missing or the field is null. */
+  async load(): Promise<StoredToken | undefined> {
+    const row = await this.#findRow('load the token cache from');
+    if (!row) return undefined;
+    const data = this.#tokenOf(row);
+    if (data === null) return undefined;
+    return { data, version: this.#versionOf(row, data) };
+  }
+
+  /**
+   * Stores `data`. `expectedVersion` makes it a compare-and-swap: a string must still be the stored
+   * version, `null` means nothing may be stored (field null or row missing); a lost condition rejects
+   * with `TokenCacheConflictError` and writes nothing.
+   */
+  async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
+    if (typeof data !== 'string') {
+      throw new TokenBackendError(`${BACKEND} can only store a string (got ${typeof data}); nothing was written`, {
+        backend: BACKEND,
+        location: this.#location,
+      });
+    }
+    const { expectedVersion } = options;
+    if (typeof expectedVersion === 'string') return this.#saveIfVersion(data, expectedVersion);
+    if (expectedVersion === null) return this.#saveIfEmpty(data);
+    return this.#saveUnconditionally(data);
+  }
+
+  /** Removes the cache: deletes the row (`deleteMode: 'row'`) or nulls the field. Idempotent. */
+  async delete(): Promise<void> {
+    if (this.#deleteMode === 'row') {
+      await this.#call('delete the token cache row of', [], () => this.#delegate.deleteMany({ where: this.#where }));
+      return;
+    }
+    const data: Row = { [this.#tokenField]: null };
+    // Bumping the version on delete is what stops a writer holding a pre-delete version from
+    // resurrecting the cache.
+    if (this.#versionField) data[this.#versionField] = { increment: 1 };
+    await this.#call('delete the token cache from', [], () =>
+      this.#delegate.updateMany({ where: { ...this.#where, [this.#tokenField]: { not: null } }, data }),
+    );
+  }
+
+  /** Shows where the cache lives, never what it holds. */
+  toString(): string {
+    return `${BACKEND}(${this.#location})`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   #advisoryLock(strategy: PostgresAdvisoryLockStrategy): (options?: LockOptions) => Promise<ReleaseLock> {
     if (typeof strategy.client?.$transaction !== 'function') {
       throw new TypeError(`${BACKEND}: lockStrategy.client must be your PrismaClient (it needs $transaction)`);
@@ -234,57 +285,6 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
       if (isUniqueViolation(error)) return false;
       throw this.#wrap('take the lock on', error, []);
     }
-  }
-
-  /** The stored cache and its version, or `undefined` when the row is missing or the field is null. */
-  async load(): Promise<StoredToken | undefined> {
-    const row = await this.#findRow('load the token cache from');
-    if (!row) return undefined;
-    const data = this.#tokenOf(row);
-    if (data === null) return undefined;
-    return { data, version: this.#versionOf(row, data) };
-  }
-
-  /**
-   * Stores `data`. `expectedVersion` makes it a compare-and-swap: a string must still be the stored
-   * version, `null` means nothing may be stored (field null or row missing); a lost condition rejects
-   * with `TokenCacheConflictError` and writes nothing.
-   */
-  async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
-    if (typeof data !== 'string') {
-      throw new TokenBackendError(`${BACKEND} can only store a string (got ${typeof data}); nothing was written`, {
-        backend: BACKEND,
-        location: this.#location,
-      });
-    }
-    const { expectedVersion } = options;
-    if (typeof expectedVersion === 'string') return this.#saveIfVersion(data, expectedVersion);
-    if (expectedVersion === null) return this.#saveIfEmpty(data);
-    return this.#saveUnconditionally(data);
-  }
-
-  /** Removes the cache: deletes the row (`deleteMode: 'row'`) or nulls the field. Idempotent. */
-  async delete(): Promise<void> {
-    if (this.#deleteMode === 'row') {
-      await this.#call('delete the token cache row of', [], () => this.#delegate.deleteMany({ where: this.#where }));
-      return;
-    }
-    const data: Row = { [this.#tokenField]: null };
-    // Bumping the version on delete is what stops a writer holding a pre-delete version from
-    // resurrecting the cache.
-    if (this.#versionField) data[this.#versionField] = { increment: 1 };
-    await this.#call('delete the token cache from', [], () =>
-      this.#delegate.updateMany({ where: { ...this.#where, [this.#tokenField]: { not: null } }, data }),
-    );
-  }
-
-  /** Shows where the cache lives, never what it holds. */
-  toString(): string {
-    return `${BACKEND}(${this.#location})`;
-  }
-
-  [Symbol.for('nodejs.util.inspect.custom')](): string {
-    return this.toString();
   }
 
   async #saveIfVersion(data: string, expected: string): Promise<{ version?: string }> {
