@@ -54,7 +54,10 @@ describe('token files: python-o365 2.1 interop, legacy and corrupted files', () 
   /**
    * The file python-o365 2.1 writes: MSAL Python's SerializableTokenCache JSON (keys and fields as
    * msal/token_cache.py builds them), holding tokens the emulator really issued, with the access
-   * token already expired so loading it must refresh.
+   * token already expired so loading it must refresh. `environment` is the authority's host: on
+   * Microsoft's hosts MSAL Python and msal-node write the same value; against a server on a
+   * non-default port (the emulator) MSAL Python drops the port and msal-node keeps it, so the
+   * fixture uses msal-node's form (checked by hand with MSAL Python 1.21 both ways).
    */
   async function pythonO365File(): Promise<{ text: string; refreshToken: string; homeAccountId: string }> {
     const res = await http.fetch(`${emu.authorityHost}/${emu.defaults.tenantId}/oauth2/v2.0/token`, {
