@@ -1,3 +1,5 @@
+import { copyErrorWithout } from '@o365/core';
+
 /** What went wrong in an S3 call, reduced to the cases the backend treats differently. */
 export interface S3Failure {
   kind:
@@ -104,14 +106,5 @@ export function classifyS3Error(err: unknown): S3Failure {
  * non-configurable, so it cannot be deleted from the original; copying is the only way.
  */
 export function redactS3Error(err: unknown): unknown {
-  if (typeof err !== 'object' || err === null) return err;
-  const names = Object.getOwnPropertyNames(err);
-  if (!names.some((name) => DROPPED_FIELDS.has(name))) return err;
-  const copy: object = Object.create(Object.getPrototypeOf(err) as object | null);
-  for (const name of names) {
-    if (DROPPED_FIELDS.has(name)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(err, name);
-    if (descriptor !== undefined) Object.defineProperty(copy, name, descriptor);
-  }
-  return copy;
+  return copyErrorWithout(err, DROPPED_FIELDS);
 }

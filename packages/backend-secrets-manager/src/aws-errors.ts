@@ -2,6 +2,7 @@
  * Helpers for errors thrown by the Secrets Manager client: naming them, describing them without
  * secret material, and making them safe to keep as `cause`.
  */
+import { copyErrorWithout } from '@o365/core';
 
 // The SDK hangs the raw HTTP response on every service error as a hidden, non-configurable
 // `$response`; its socket still references the request, whose body is the token cache on
@@ -37,14 +38,5 @@ export function describeAwsError(err: unknown): string {
  * the original (non-configurable), so copying is the only way.
  */
 export function redactAwsError(err: unknown): unknown {
-  if (typeof err !== 'object' || err === null) return err;
-  const names = Object.getOwnPropertyNames(err);
-  if (!names.some((name) => DROPPED_FIELDS.has(name))) return err;
-  const copy: object = Object.create(Object.getPrototypeOf(err) as object | null);
-  for (const name of names) {
-    if (DROPPED_FIELDS.has(name)) continue;
-    const descriptor = Object.getOwnPropertyDescriptor(err, name);
-    if (descriptor !== undefined) Object.defineProperty(copy, name, descriptor);
-  }
-  return copy;
+  return copyErrorWithout(err, DROPPED_FIELDS);
 }

@@ -2,6 +2,7 @@
 export * from './errors.js';
 export type { TokenBackend, StoredToken, SaveOptions, LockOptions, ReleaseLock } from './backends/token-backend.js';
 export { type Logger, noopLogger } from './logger.js';
+export { copyErrorWithout } from './backends/copy-error-without.js';
 
 // Backends: file system, env, memory, encryption (backends helper edits only this section).
 export { MemoryTokenBackend, type MemoryTokenBackendOptions } from './backends/memory-backend.js';
