@@ -18,6 +18,7 @@ import {
   hasRefreshToken,
   listAccounts,
   normalizeScopes,
+  refreshTime,
   restampAccessToken,
   type CachedAccount,
   type FoundAccessToken,
@@ -234,7 +235,8 @@ export class Connection implements TokenCredential {
         homeAccountId: account.homeAccountId,
         scopes: [],
         scopePrefix: this.protocol.scopePrefix,
-        validUntil: Number.NEGATIVE_INFINITY,
+        now: Number.NEGATIVE_INFINITY,
+        skewMs: 0,
       });
       if (found && found.scopes.length > 0) return found.scopes.map((s) => this.protocol.prefixScope(s));
     }
@@ -327,7 +329,7 @@ export class Connection implements TokenCredential {
     return {
       token: found.token,
       expiresOnTimestamp: found.expiresOn,
-      refreshAfterTimestamp: found.expiresOn - this.#skewMs,
+      refreshAfterTimestamp: found.refreshAt,
       tokenType: 'Bearer',
     };
   }
@@ -352,7 +354,7 @@ export class Connection implements TokenCredential {
         const mem = this.#memory.get(key);
         if (mem) {
           const now = this.#clock.now();
-          if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
+          if (options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now) {
             return mem;
           }
         }
@@ -367,7 +369,7 @@ export class Connection implements TokenCredential {
     const now = this.#clock.now();
     const mem = this.#memory.get(key);
     if (mem && !options.force) {
-      if (options.stale === undefined ? mem.expiresOn - this.#skewMs > now : mem.token !== options.stale && mem.expiresOn > now) {
+      if (options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now) {
         return mem;
       }
     }
@@ -378,7 +380,8 @@ export class Connection implements TokenCredential {
         homeAccountId: accountId,
         scopes: resolved,
         scopePrefix: this.protocol.scopePrefix,
-        validUntil: now + this.#skewMs,
+        now,
+        skewMs: this.#skewMs,
       });
       if (cached) {
         this.#memory.set(key, cached);
@@ -418,7 +421,8 @@ export class Connection implements TokenCredential {
           homeAccountId: account?.homeAccountId ?? '',
           scopes,
           scopePrefix: this.protocol.scopePrefix,
-          validUntil: this.#clock.now() + this.#skewMs,
+          now: this.#clock.now(),
+          skewMs: this.#skewMs,
           ...(exclude !== undefined ? { exclude } : {}),
         });
         if (fresh) {
@@ -460,7 +464,13 @@ export class Connection implements TokenCredential {
     await this.#store.flush((cache) => {
       restampAccessToken(cache, result.accessToken, offset);
     });
-    return { token: result.accessToken, expiresOn: msalExpiry + offset, scopes: normalizeScopes(result.scopes, this.protocol.scopePrefix) };
+    const expiresOn = msalExpiry + offset;
+    return {
+      token: result.accessToken,
+      expiresOn,
+      refreshAt: refreshTime(expiresOn, this.#clock.now(), this.#skewMs),
+      scopes: normalizeScopes(result.scopes, this.protocol.scopePrefix),
+    };
   }
 
   /** A sign-in completed: select its user, keep the token in memory, save the cache. */
@@ -607,7 +617,8 @@ export class Connection implements TokenCredential {
           homeAccountId: '',
           scopes: [],
           scopePrefix: this.protocol.scopePrefix,
-          validUntil: now,
+          now,
+          skewMs: 0,
         }) !== undefined
       );
     }
@@ -620,7 +631,8 @@ export class Connection implements TokenCredential {
         homeAccountId: account.homeAccountId,
         scopes: [],
         scopePrefix: this.protocol.scopePrefix,
-        validUntil: now,
+        now,
+        skewMs: 0,
       }) !== undefined
     );
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { TokenBackendError } from '../errors.js';
-import { findAccessToken, listAccounts, mergeCaches, parseCache, restampAccessToken, type CacheJson } from './cache-format.js';
+import { findAccessToken, listAccounts, mergeCaches, parseCache, refreshTime, restampAccessToken, type CacheJson } from './cache-format.js';
 import { LegacyTokenFormatError } from './legacy-token-format-error.js';
 
 const at = (home: string, secret: string, expiresOn: number, target = 'https://graph.microsoft.com/User.Read openid profile') => ({
@@ -70,12 +70,20 @@ describe('lookups', () => {
   };
   const query = { clientId: 'CLIENT', homeAccountId: 'A', scopes: ['https://graph.microsoft.com/user.read'], scopePrefix: 'https://graph.microsoft.com/' };
   it('finds the longest-lived matching token, honouring validity, exclusion and scopes', () => {
-    expect(findAccessToken(cache, { ...query, validUntil: 0 })?.token).toBe('new');
-    expect(findAccessToken(cache, { ...query, validUntil: 5_000_000 })).toBeUndefined();
-    expect(findAccessToken(cache, { ...query, validUntil: 0, exclude: 'new' })?.token).toBe('old');
-    expect(findAccessToken(cache, { ...query, scopes: ['Mail.Read'], validUntil: 0 })).toBeUndefined();
-    expect(findAccessToken(cache, { ...query, homeAccountId: '', scopes: ['https://graph.microsoft.com/.default'], validUntil: 0 })?.token).toBe('app');
+    expect(findAccessToken(cache, { ...query, now: 0, skewMs: 0 })?.token).toBe('new');
+    expect(findAccessToken(cache, { ...query, now: 5_000_000, skewMs: 0 })).toBeUndefined();
+    expect(findAccessToken(cache, { ...query, now: 0, skewMs: 0, exclude: 'new' })?.token).toBe('old');
+    expect(findAccessToken(cache, { ...query, scopes: ['Mail.Read'], now: 0, skewMs: 0 })).toBeUndefined();
+    expect(findAccessToken(cache, { ...query, homeAccountId: '', scopes: ['https://graph.microsoft.com/.default'], now: 0, skewMs: 0 })?.token).toBe('app');
   });
+  it('refreshes skewMs before expiry, but keeps a short-lived token for half its lifetime', () => {
+    // 'new' lives 3600 s (cached_at = expires_on - 3600): a 300 s skew applies.
+    expect(findAccessToken(cache, { ...query, now: (5000 - 301) * 1000, skewMs: 300_000 })?.token).toBe('new');
+    expect(findAccessToken(cache, { ...query, now: (5000 - 299) * 1000, skewMs: 300_000 })?.token).toBeUndefined();
+    expect(refreshTime(600_000, 0, 300_000)).toBe(300_000);
+    expect(refreshTime(240_000, 0, 300_000)).toBe(120_000);
+  });
+
   it('lists accounts once per home account id', () => {
     expect(listAccounts(cache)).toEqual([{ homeAccountId: 'A', environment: 'e', realm: 'r', username: 'Adele@x' }]);
   });

@@ -130,7 +130,19 @@ export function normalizeScopes(scopes: readonly string[], scopePrefix: string):
 export interface FoundAccessToken {
   token: string;
   expiresOn: number;
+  /** When to refresh it: `expiresOn` minus the skew, but never less than half its lifetime. */
+  refreshAt: number;
   scopes: string[];
+}
+
+/**
+ * When a token should be refreshed: `skewMs` before expiry, except that a short-lived token is
+ * kept for at least half its lifetime (a 5-minute token with a 5-minute skew would otherwise be
+ * refreshed on every call).
+ */
+export function refreshTime(expiresOn: number, issuedAt: number, skewMs: number): number {
+  const lifetime = Math.max(0, expiresOn - issuedAt);
+  return expiresOn - Math.min(skewMs, lifetime / 2);
 }
 
 /** Criteria of {@link findAccessToken}. */
@@ -140,8 +152,10 @@ export interface AccessTokenQuery {
   homeAccountId: string;
   scopes: readonly string[];
   scopePrefix: string;
-  /** Tokens expiring before this (epoch ms) are ignored. */
-  validUntil: number;
+  /** Current time, epoch ms: tokens due for refresh at this time are ignored. */
+  now: number;
+  /** Refresh margin before expiry (see {@link refreshTime}); 0 keeps every unexpired token. */
+  skewMs: number;
   /** A token known to be refused by the server (a Graph 401), ignored. */
   exclude?: string;
 }
@@ -156,11 +170,14 @@ export function findAccessToken(cache: CacheJson, query: AccessTokenQuery): Foun
     if ((str(entry['home_account_id']) ?? '') !== query.homeAccountId) continue;
     const secret = str(entry['secret']);
     const expiresOn = Number(entry['expires_on']) * 1000;
-    if (!secret || !Number.isFinite(expiresOn) || expiresOn <= query.validUntil || secret === query.exclude) continue;
+    if (!secret || !Number.isFinite(expiresOn) || secret === query.exclude) continue;
+    const cachedAt = Number(entry['cached_at']) * 1000;
+    const refreshAt = refreshTime(expiresOn, Number.isFinite(cachedAt) ? cachedAt : expiresOn - 3_600_000, query.skewMs);
+    if (refreshAt <= query.now) continue;
     const target = normalizeScopes(String(entry['target'] ?? '').split(/\s+/), query.scopePrefix);
     const matches = wantsDefault || wanted.every((s) => target.includes(s));
     if (matches && (best === undefined || expiresOn > best.expiresOn)) {
-      best = { token: secret, expiresOn, scopes: target };
+      best = { token: secret, expiresOn, refreshAt, scopes: target };
     }
   }
   return best;
