@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test`: the one command that runs every test of the repository, on a fresh machine too.
-// 1. makes sure the PostgreSQL server binaries the Prisma backend's tests start are present
-//    (installs Debian's `postgresql` when running as root and they are missing),
+// 1. makes sure the Debian packages some suites need are present (PostgreSQL server binaries for
+//    the Prisma backend, MSAL Python for interop), installing them when running as root,
 // 2. builds the packages (spawned child processes and the CLI use the built output),
 // 3. runs jest once over every package and prints the totals as one line `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
@@ -25,15 +25,22 @@ function postgresBinDir() {
   return undefined;
 }
 
-if (!postgresBinDir()) {
+// Debian packages some suites run against for real: a PostgreSQL server (the Prisma backend) and
+// MSAL Python (token-cache interop with python-o365 2.1).
+const debianNeeds = [
+  { pkg: 'postgresql', present: () => postgresBinDir() !== undefined },
+  { pkg: 'python3-msal', present: () => spawnSync('/usr/bin/python3', ['-c', 'import msal']).status === 0 },
+];
+const missing = debianNeeds.filter((need) => !need.present()).map((need) => need.pkg);
+if (missing.length > 0) {
   if (process.getuid?.() === 0) {
-    console.log('[test] PostgreSQL server binaries not found: installing Debian package postgresql');
+    console.log(`[test] installing Debian package(s): ${missing.join(' ')}`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', 'postgresql'], { env }) !== 0) {
-      console.error('[test] could not install postgresql; the Prisma/PostgreSQL tests will fail');
+    if (run('apt-get', ['update', '-qq'], { env }) !== 0 || run('apt-get', ['install', '-y', '-qq', ...missing], { env }) !== 0) {
+      console.error(`[test] could not install ${missing.join(' ')}; the suites that need them will fail`);
     }
   } else {
-    console.error('[test] PostgreSQL server binaries not found. Install them (Debian: sudo apt-get install -y postgresql).');
+    console.error(`[test] missing Debian package(s): ${missing.join(' ')}. Install them: sudo apt-get install -y ${missing.join(' ')}`);
   }
 }
 
