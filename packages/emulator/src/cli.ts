@@ -112,13 +112,14 @@ async function main(): Promise<number> {
     admin: { faults: `${emu.url}/_emulator/faults`, requests: `${emu.url}/_emulator/requests`, clock: `${emu.url}/_emulator/clock` },
     hint: `NODE_EXTRA_CA_CERTS=${caFile} makes Node trust the emulator`,
   };
-  process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
-
-  await new Promise<void>((done) => {
+  // Handlers go in before the facts are printed: a caller may signal as soon as it reads them.
+  const stopped = new Promise<void>((done) => {
     const stop = () => done();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+  await stopped;
   await emu.stop();
   if (createdDir) await rm(outDir, { recursive: true, force: true });
   return 0;
