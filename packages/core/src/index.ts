@@ -1,10 +1,10 @@
-// Errors, the token backend contract and logging (coordinator).
+// Errors, the token backend contract and logging.
 export * from './errors.js';
 export type { TokenBackend, StoredToken, SaveOptions, LockOptions, ReleaseLock } from './backends/token-backend.js';
 export { type Logger, noopLogger } from './logger.js';
 export { copyErrorWithout } from './backends/copy-error-without.js';
 
-// Backends: file system, env, memory, encryption (backends helper edits only this section).
+// Token backends: file system (the default), env, memory, encryption at rest.
 export { MemoryTokenBackend, type MemoryTokenBackendOptions } from './backends/memory-backend.js';
 export { FileSystemTokenBackend, type FileSystemTokenBackendOptions } from './backends/file-system-backend.js';
 export { EnvTokenBackend, type EnvTokenBackendOptions } from './backends/env-backend.js';
@@ -14,7 +14,7 @@ export {
   type EncryptedTokenBackendOptions,
 } from './backends/encrypted-backend.js';
 
-// Protocol, HTTP and Graph (graph helper edits only this section).
+// Protocol, HTTP and Graph.
 export {
   createHttpClient,
   type HttpClient,
@@ -55,7 +55,7 @@ export { iterateGraphPages, NEXT_LINK_KEYWORD, type GraphPagingOptions } from '.
 export { User, type GraphUserJson } from './graph/user.js';
 export { Directory, type DirectoryOptions, type GetUsersOptions, type GetUserOptions } from './graph/directory.js';
 
-// Auth, Connection and Account (auth helper edits only this section).
+// Auth, Connection and Account.
 export {
   Account,
   type AccountOptions,
