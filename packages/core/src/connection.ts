@@ -5,7 +5,7 @@ import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import { Headers, type Response } from 'undici';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
-import { AuthenticationError } from './errors.js';
+import { AuthenticationError, TokenBackendError } from './errors.js';
 import { resolveGraphUrl, type GraphSession } from './graph/graph-session.js';
 import { createHttpClient, type HttpClient, type HttpRequestInit, type HttpRetryOptions } from './http/http-client.js';
 import type { TlsOptions } from './http/dispatcher.js';
@@ -444,8 +444,18 @@ export class Connection implements TokenCredential {
         this.#logger.debug('refreshing the access token', { username: account.username });
         result = await this.#engine.refresh(info, scopes);
       }
-      const token = await this.#adopt(result);
+      const { token, saveError } = await this.#adopt(result);
       this.#memory.set(key, token);
+      if (saveError) {
+        // The new token is good: serve it rather than fail the caller's request (and refresh again
+        // on every call). The change stays pending and is saved by the next refresh or sign-in; the
+        // stored copy is left as it was.
+        this.#logger.error('the refreshed token cache could not be saved; using it from memory, the save is retried at the next refresh', {
+          ...this.#store.source,
+          error: redactData(saveError),
+          cause: redactData(saveError.cause),
+        });
+      }
       return token;
     }, this.#lockTimeoutMs);
   }
@@ -457,25 +467,42 @@ export class Connection implements TokenCredential {
     return info;
   }
 
-  /** Records a token msal-node just obtained: expiry in our clock, cache saved with matching timestamps. */
-  async #adopt(result: AuthenticationResult): Promise<FoundAccessToken> {
+  /**
+   * Records a token msal-node just obtained: expiry in our clock, cache saved with matching
+   * timestamps. A failed save is returned, not thrown: the token is valid either way, and the
+   * caller decides whether the failure is fatal.
+   */
+  async #adopt(result: AuthenticationResult): Promise<{ token: FoundAccessToken; saveError?: TokenBackendError }> {
     const offset = this.#clock.now() - Date.now();
     const msalExpiry = result.expiresOn ? result.expiresOn.getTime() : Date.now() + 3_600_000;
-    await this.#store.flush((cache) => {
-      restampAccessToken(cache, result.accessToken, offset);
-    });
+    let saveError: TokenBackendError | undefined;
+    try {
+      await this.#store.flush((cache) => {
+        restampAccessToken(cache, result.accessToken, offset);
+      });
+    } catch (error) {
+      saveError =
+        error instanceof TokenBackendError
+          ? error
+          : new TokenBackendError(`${this.#store.source.backend}: could not save the token cache`, { ...this.#store.source, cause: error });
+    }
     const expiresOn = msalExpiry + offset;
-    return {
+    const token = {
       token: result.accessToken,
       expiresOn,
       refreshAt: refreshTime(expiresOn, this.#clock.now(), this.#skewMs),
       scopes: normalizeScopes(result.scopes, this.protocol.scopePrefix),
     };
+    return saveError ? { token, saveError } : { token };
   }
 
-  /** A sign-in completed: select its user, keep the token in memory, save the cache. */
+  /**
+   * A sign-in completed: select its user, keep the token in memory, save the cache. When the save
+   * fails, the sign-in still works in this process, but the caller is told with a
+   * `TokenBackendError` (the next process would not find the tokens).
+   */
   async #signedIn(result: AuthenticationResult, scopes: string[]): Promise<void> {
-    const token = await this.#adopt(result);
+    const { token, saveError } = await this.#adopt(result);
     if (this.#appOnly) {
       this.#homeAccountId = '';
     } else {
@@ -490,6 +517,12 @@ export class Connection implements TokenCredential {
       ...(this.#appOnly ? {} : { username: this.#username }),
       expiresOn: new Date(token.expiresOn).toISOString(),
     });
+    if (saveError) {
+      throw new TokenBackendError(
+        `Signed in${this.#appOnly ? '' : ` as ${this.#username}`}, but the token cache could not be saved to ${this.#where()}: this process can use the account, the stored copy was left as it was, and the save is retried at the next refresh; fix the backend or sign in again`,
+        { ...this.#store.source, cause: saveError },
+      );
+    }
   }
 
   // ---------------------------------------------------------------- flows
@@ -667,12 +700,18 @@ export class Connection implements TokenCredential {
     }, this.#lockTimeoutMs);
   }
 
-  /** Forgets every token, in memory and in the backend. */
+  /**
+   * Forgets every token, in memory and in the backend. Waits for a refresh in progress (and takes
+   * the backend's lock): a refresh finishing after the clear would otherwise save its tokens again
+   * and serve them from memory.
+   */
   async clearTokenCache(): Promise<void> {
-    this.#memory.clear();
-    await this.#store.clear();
-    this.#homeAccountId = undefined;
-    this.#scopes = undefined;
+    await this.#store.exclusive(async () => {
+      await this.#store.clear();
+      this.#memory.clear();
+      this.#homeAccountId = undefined;
+      this.#scopes = undefined;
+    }, this.#lockTimeoutMs);
   }
 
   // ---------------------------------------------------------------- Graph

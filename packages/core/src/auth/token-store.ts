@@ -208,6 +208,9 @@ export class TokenStore {
         return;
       } catch (error) {
         if (!(error instanceof TokenCacheConflictError) || attempt >= MAX_SAVE_ATTEMPTS) {
+          // The changes stay pending: the next flush retries them, and a reload keeps them on top
+          // of the stored copy instead of replacing them with it (a rotated refresh token is not lost).
+          this.#dirty = true;
           if (error instanceof TokenBackendError) throw error;
           throw new TokenBackendError(`${this.source.backend}: could not save the token cache`, { ...this.source, cause: error });
         }

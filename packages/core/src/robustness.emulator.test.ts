@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startEmulator, type Emulator } from '@o365/emulator';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Account, type AccountOptions } from './account.js';
+import { FileSystemTokenBackend } from './backends/file-system-backend.js';
+import { MemoryTokenBackend } from './backends/memory-backend.js';
+import type { SaveOptions, StoredToken, TokenBackend } from './backends/token-backend.js';
+import { TokenBackendError } from './errors.js';
+import type { Logger } from './logger.js';
+import { MSGraphProtocol } from './protocol.js';
+
+/** A real backend whose saves can be made to fail (a full disk, a storage outage). */
+class FailingSaves implements TokenBackend {
+  failing = false;
+  saveAttempts = 0;
+  constructor(readonly inner: FileSystemTokenBackend) {}
+  get location(): string {
+    return this.inner.filePath;
+  }
+  load(): Promise<StoredToken | undefined> {
+    return this.inner.load();
+  }
+  save(data: string, options?: SaveOptions): Promise<{ version?: string }> {
+    this.saveAttempts++;
+    if (this.failing) return Promise.reject(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    return this.inner.save(data, options);
+  }
+  delete(): Promise<void> {
+    return this.inner.delete();
+  }
+  lock(options?: { timeoutMs?: number }): Promise<() => Promise<void>> {
+    return this.inner.lock(options);
+  }
+}
+
+describe('robustness: backend failures and races around a refresh', () => {
+  let emu: Emulator;
+  let dir: string;
+  const opened: Account[] = [];
+  const logged: Array<{ level: string; message: string }> = [];
+  const logger: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message) => logged.push({ level: 'warn', message }),
+    error: (message) => logged.push({ level: 'error', message }),
+  };
+
+  const open = (extra: AccountOptions): Account => {
+    const account = new Account([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: emu.defaults.password,
+      tenantId: emu.defaults.tenantId,
+      authorityHost: emu.authorityHost,
+      protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+      tls: { ca: emu.ca },
+      clock: { now: () => emu.clock.now() },
+      logger,
+      ...extra,
+    });
+    opened.push(account);
+    return account;
+  };
+  const grants = (grantType: string): number => emu.requests().filter((r) => r.grantType === grantType).length;
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+    dir = await mkdtemp(join(tmpdir(), 'o365-robustness-'));
+  });
+
+  afterAll(async () => {
+    await Promise.all(opened.map((a) => a.close()));
+    await emu?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('a failed save during a refresh keeps the new token working in memory, leaves the file intact, and is retried', async () => {
+    const file = new FileSystemTokenBackend({ tokenPath: dir, tokenFilename: 'save-fails.json' });
+    const backend = new FailingSaves(file);
+    const account = open({ tokenBackend: backend });
+    await account.authenticate();
+    const stored = await readFile(file.filePath, 'utf8');
+
+    backend.failing = true;
+    emu.clock.advance(3600);
+    const before = grants('refresh_token');
+    // The refresh succeeds at the identity platform; only the save fails.
+    const first = await account.getCurrentUser();
+    const second = await account.getCurrentUser();
+    expect(first.userPrincipalName).toBe(second.userPrincipalName);
+    expect(grants('refresh_token')).toBe(before + 1); // not one refresh per call
+    expect(await readFile(file.filePath, 'utf8')).toBe(stored); // the stored copy is untouched
+    expect(logged.some((l) => l.level === 'error' && /could not be saved/.test(l.message))).toBe(true);
+
+    // Storage is back: the next refresh saves the pending changes along with its own.
+    backend.failing = false;
+    emu.clock.advance(3600);
+    await account.getCurrentUser();
+    expect(grants('refresh_token')).toBe(before + 2);
+    const after = JSON.parse(await readFile(file.filePath, 'utf8')) as { AccessToken: Record<string, { secret: string }> };
+    const token = await account.connection.getAccessToken();
+    expect(Object.values(after.AccessToken).map((e) => e.secret)).toContain(token);
+  });
+
+  it('a failed save at sign-in rejects with TokenBackendError, yet the account works in this process', async () => {
+    const file = new FileSystemTokenBackend({ tokenPath: dir, tokenFilename: 'signin-save-fails.json' });
+    const backend = new FailingSaves(file);
+    backend.failing = true;
+    const account = open({ tokenBackend: backend });
+    const error = await account.authenticate().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TokenBackendError);
+    expect((error as TokenBackendError).message).toMatch(/could not be saved/);
+    expect(await file.load()).toBeUndefined();
+    const me = await account.getCurrentUser();
+    expect(me.userPrincipalName?.toLowerCase()).toBe(emu.defaults.username.toLowerCase());
+    // Once storage works, the next refresh stores the whole sign-in.
+    backend.failing = false;
+    await account.connection.refreshToken();
+    const again = open({ tokenBackend: new FileSystemTokenBackend({ tokenPath: dir, tokenFilename: 'signin-save-fails.json' }) });
+    expect(await again.isAuthenticated()).toBe(true);
+  });
+
+  it('clearTokenCache during a refresh: the refresh does not bring the tokens back', async () => {
+    const backend = new MemoryTokenBackend();
+    const account = open({ tokenBackend: backend });
+    await account.authenticate();
+    emu.clock.advance(3600);
+    emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'delay', ms: 300 });
+    const refreshing = account.connection.getAccessToken();
+    // Let the refresh reach the (delayed) token endpoint before clearing.
+    for (let i = 0; i < 200 && emu.faults.list().some((f) => f.remaining > 0); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await account.clearTokenCache();
+    await refreshing.catch(() => undefined);
+    expect(await backend.load()).toBeUndefined();
+    expect(await account.isAuthenticated()).toBe(false);
+    await expect(account.connection.getAccessToken()).rejects.toThrow(/not signed in/i);
+  });
+});
