@@ -18,6 +18,17 @@ describe('Account (no network)', () => {
     expect(() => new Account(['id'], { tenantId: 'a/b' })).toThrow(/tenantId/);
   });
 
+  it("refuses the credentials flow without a tenant ('common' cannot issue app-only tokens), before any request", () => {
+    for (const tenantId of [undefined, 'common', 'Organizations', 'consumers']) {
+      expect(
+        () => new Account(['id', SECRET], { authFlowType: 'credentials', tokenBackend: new MemoryTokenBackend(), ...(tenantId ? { tenantId } : {}) }),
+      ).toThrow(/needs the tenantId of your directory/);
+    }
+    expect(new Account(['id', SECRET], { authFlowType: 'credentials', tenantId: 'contoso.onmicrosoft.com', tokenBackend: new MemoryTokenBackend() }).connection.authority).toBe(
+      'https://login.microsoftonline.com/contoso.onmicrosoft.com',
+    );
+  });
+
   it('builds the authority from the cloud, or from authorityHost', () => {
     expect(new Account(['id'], { tokenBackend: new MemoryTokenBackend() }).connection.authority).toBe('https://login.microsoftonline.com/common');
     expect(
@@ -48,7 +59,7 @@ describe('Account (no network)', () => {
     const user = new Account(['client-id'], { tokenBackend: new MemoryTokenBackend() });
     expect(user.connection.resolveScopes(['basic', 'offline_access'])).toEqual(['https://graph.microsoft.com/User.Read', 'offline_access']);
     expect(user.connection.resolveScopes()).toEqual(['https://graph.microsoft.com/User.Read']);
-    const app = new Account(['client-id', SECRET], { authFlowType: 'credentials', tokenBackend: new MemoryTokenBackend() });
+    const app = new Account(['client-id', SECRET], { authFlowType: 'credentials', tenantId: 'contoso.onmicrosoft.com', tokenBackend: new MemoryTokenBackend() });
     expect(app.connection.resolveScopes(['Mail.Read'])).toEqual(['https://graph.microsoft.com/.default']);
   });
 

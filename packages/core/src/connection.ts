@@ -89,6 +89,7 @@ export interface AuthorizationFlow {
 }
 
 const DEFAULT_SKEW_SECONDS = 300;
+const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /**
@@ -147,6 +148,12 @@ export class Connection implements TokenCredential {
       throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
     }
     this.tenantId = options.tenantId ?? 'common';
+    if (this.authFlowType === 'credentials' && MULTI_TENANT.has(this.tenantId.toLowerCase())) {
+      // As python-o365: app-only tokens come from one directory; Microsoft refuses 'common' for them.
+      throw new TypeError(
+        `authFlowType 'credentials' needs the tenantId of your directory (its id or domain, e.g. 'contoso.onmicrosoft.com'); '${this.tenantId}' cannot issue app-only tokens`,
+      );
+    }
     this.protocol = options.protocol ?? new MSGraphProtocol();
     this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
     this.tokenBackend = options.tokenBackend ?? new FileSystemTokenBackend();

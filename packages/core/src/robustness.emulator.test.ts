@@ -7,7 +7,7 @@ import { Account, type AccountOptions } from './account.js';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { SaveOptions, StoredToken, TokenBackend } from './backends/token-backend.js';
-import { TokenBackendError } from './errors.js';
+import { AuthenticationError, InvalidCredentialsError, TokenBackendError } from './errors.js';
 import type { Logger } from './logger.js';
 import { MSGraphProtocol } from './protocol.js';
 
@@ -138,5 +138,44 @@ describe('robustness: backend failures and races around a refresh', () => {
     expect(await backend.load()).toBeUndefined();
     expect(await account.isAuthenticated()).toBe(false);
     await expect(account.connection.getAccessToken()).rejects.toThrow(/not signed in/i);
+  });
+
+  describe('bad configuration and bad answers get clear typed errors', () => {
+    const app = (extra: AccountOptions): Account => {
+      const account = new Account([emu.defaults.clientId, emu.defaults.clientSecret], {
+        tenantId: emu.defaults.tenantId,
+        authorityHost: emu.authorityHost,
+        protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+        tls: { ca: emu.ca },
+        authFlowType: 'credentials',
+        tokenBackend: new MemoryTokenBackend(),
+        retry: { maxRetries: 0 },
+        ...extra,
+      });
+      opened.push(account);
+      return account;
+    };
+
+    it('a tenant that does not exist (AADSTS90002 at discovery) is an InvalidCredentialsError naming the tenant, with its ids', async () => {
+      const account = app({ tenantId: 'no-such-tenant.onmicrosoft.com' });
+      const error = (await account.authenticate().catch((e: unknown) => e)) as InvalidCredentialsError;
+      expect(error).toBeInstanceOf(InvalidCredentialsError);
+      expect(error.errorCodes).toContain(90002);
+      expect(error.status).toBe(400);
+      expect(error.message).toContain('no-such-tenant.onmicrosoft.com');
+      expect(error.message).toMatch(/tenantId/);
+      expect(error.correlationId).toEqual(expect.any(String));
+      expect(error.traceId).toEqual(expect.any(String));
+    });
+
+    it('a token answer that is not JSON says so (not "could not reach")', async () => {
+      const account = app({});
+      emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'malformed' });
+      const error = (await account.authenticate().catch((e: unknown) => e)) as AuthenticationError;
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.message).toMatch(/answered HTTP 200 with a body that is not JSON/);
+      expect(error.status).toBe(200);
+      expect(error.cause).toBeInstanceOf(SyntaxError);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { AuthenticationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
+import { mapAuthError } from './error-mapping.js';
 
 /**
  * The authority URL msal-node is configured with: `${authorityHost}/${tenantId}` without a
@@ -71,6 +72,14 @@ async function fetchMetadata(authority: string, http: HttpClient): Promise<strin
     throw new AuthenticationError(`The identity platform's OpenID configuration at ${url} is not JSON (HTTP ${response.status})`, {
       cause,
       status: response.status,
+    });
+  }
+  if (!response.ok && typeof doc.error === 'string') {
+    // An identity-platform error (AADSTS90002 tenant not found, ...): classified like a token
+    // request's, with its AADSTS codes, correlation and trace ids.
+    throw mapAuthError(new Error(`OpenID configuration request answered HTTP ${response.status}`), 'discovery', {
+      status: response.status,
+      body: doc,
     });
   }
   if (!response.ok || typeof doc.token_endpoint !== 'string' || typeof doc.authorization_endpoint !== 'string') {

@@ -97,6 +97,13 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
   // No answer at all: the HTTP client's own error is the meaningful one.
   if (failure?.error !== undefined && body === undefined) {
     if (failure.error instanceof O365Error) return failure.error;
+    if (failure.status !== undefined) {
+      // It did answer, with something that is not JSON (a proxy's page, a truncated body).
+      return new AuthenticationError(
+        `The identity platform answered HTTP ${failure.status} with a body that is not JSON (a proxy or gateway in the way?). ${ADVICE.discovery}`,
+        { status: failure.status, cause: failure.error },
+      );
+    }
     return new AuthenticationError(`Could not reach the identity platform. ${ADVICE.discovery}`, { cause: failure.error });
   }
 
