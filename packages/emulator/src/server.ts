@@ -72,7 +72,7 @@ function routeIdentity(state: EmulatorState, ctx: RequestContext): void {
       handleDeviceCode(state, ctx, tenant);
       return;
     case 'oauth2/v2.0/logout':
-      handleLogout(state, ctx);
+      handleLogout(state, ctx, tenant);
       return;
     case 'v2.0/.well-known/openid-configuration':
     case '.well-known/openid-configuration':

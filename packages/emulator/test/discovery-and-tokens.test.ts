@@ -52,6 +52,8 @@ describe('discovery', () => {
     const other = await getJson(`${emu.url}/common/discovery/instance?api-version=1.1&authorization_endpoint=${encodeURIComponent('https://login.example.com/x/oauth2/v2.0/authorize')}`);
     expect(other.status).toBe(400);
     expect(other.body['error']).toBe('invalid_instance');
+    expect(other.body['error_codes']).toEqual([50049]);
+    expect(String(other.body['error_description'])).toMatch(/^AADSTS50049: .*\r\nTrace ID: /);
   });
 
   it('tokens verify against the JWKS', async () => {

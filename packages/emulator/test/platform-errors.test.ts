@@ -61,6 +61,14 @@ describe('error shape', () => {
     expect(res.headers.get('client-request-id')).toBe(id);
     expect(String(res.body['error_description'])).toContain(`Correlation ID: ${id}`);
   });
+
+  it('error_description ends with the CRLF-separated trailer Entra writes', async () => {
+    const res = await tokenRequest(emu, agent, { grant_type: 'client_credentials', client_id: emu.defaults.clientId, client_secret: 'x', scope: 'https://graph.microsoft.com/.default' });
+    const b = res.body;
+    const [first, ...rest] = String(b['error_description']).split('\r\n');
+    expect(first).toMatch(/^AADSTS7000215: Invalid client secret provided\./);
+    expect(rest).toEqual([`Trace ID: ${String(b['trace_id'])}`, `Correlation ID: ${String(b['correlation_id'])}`, `Timestamp: ${String(b['timestamp'])}`]);
+  });
 });
 
 describe('tenant and client', () => {
@@ -280,7 +288,8 @@ describe('refresh tokens', () => {
     expect((await refresh(rt2)).status).toBe(200);
     emu.clock.advance(91 * 24 * 3600);
     expectAadError(await refresh(rt2), 400, 'invalid_grant', 700082);
-    expectAadError(await refresh('garbage'), 400, 'invalid_request', 9002313);
+    // Entra: `invalid_grant` with AADSTS9002313 for a refresh token it cannot read.
+    expectAadError(await refresh('garbage'), 400, 'invalid_grant', 9002313);
   });
 
   it('a refresh token of another client: AADSTS70000', async () => {
@@ -375,6 +384,10 @@ describe('device code over HTTP', () => {
     const dc2 = await start();
     e3.deviceCodes.decline(dc2.user_code);
     expectAadError(await poll(dc2.device_code), 400, 'authorization_declined', 70020);
+  });
+
+  it('an unknown device_code: bad_verification_code, as the device-flow documentation lists', async () => {
+    expectAadError(await poll('DAQABAAEAAADnot-a-real-device-code'), 400, 'bad_verification_code', 70018);
   });
 
   it('the device-login page rejects a wrong code and re-asks', async () => {

@@ -90,6 +90,29 @@ describe('browser sessions', () => {
     expect((await silent(cookie)).get('error')).toBe('login_required');
   });
 
+  it('logout redirects only to a registered redirect URI, never with injected header lines', async () => {
+    const logout = (target: string, extra = '') =>
+      fetch(`${emu.authorityHost}/${emu.defaults.tenantId}/oauth2/v2.0/logout?post_logout_redirect_uri=${encodeURIComponent(target)}${extra}`, {
+        dispatcher: agent,
+        redirect: 'manual',
+      });
+    // Not registered on any app: the signed-out page, no open redirect.
+    const evil = await logout('https://evil.example/');
+    expect(evil.status).toBe(200);
+    expect(evil.headers.get('location')).toBeNull();
+    expect(await evil.text()).toContain('signed-out');
+    // Registered (loopback, any path), but CR/LF in it: a clean Location and no extra header.
+    const injected = await logout('http://localhost/bye\r\nSet-Cookie: stolen=1');
+    expect(injected.status).toBe(302);
+    expect(injected.headers.get('location')).toBe('http://localhost/byeSet-Cookie:%20stolen=1');
+    expect(injected.headers.get('set-cookie')).not.toContain('stolen');
+    // client_id narrows the check to that app's registrations.
+    const otherApp = await logout('http://localhost/bye', `&client_id=${FABRIKAM_APP}`);
+    expect(otherApp.status).toBe(200);
+    const sameApp = await logout('http://localhost/bye', `&client_id=${emu.defaults.publicClientId}`);
+    expect(sameApp.headers.get('location')).toBe('http://localhost/bye');
+  });
+
   it('revocation ends the session too', async () => {
     const cookie = await signIn();
     emu.revokeRefreshTokens();

@@ -32,6 +32,11 @@ export const AAD_ERRORS = {
     status: 400,
     message: (x) => `The user account ${v(x, 'username')} does not exist in the ${v(x, 'tenant')} directory. To sign into this application, the account must be added to the directory.`,
   },
+  50049: {
+    error: 'invalid_instance',
+    status: 400,
+    message: () => 'Unknown or invalid instance.',
+  },
   50057: {
     error: 'invalid_grant',
     status: 400,
@@ -104,9 +109,9 @@ export const AAD_ERRORS = {
     message: () => 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.',
   },
   70018: {
-    error: 'invalid_grant',
+    error: 'bad_verification_code',
     status: 400,
-    message: () => 'Invalid verification code due to User typing in wrong user code for device code flow.',
+    message: () => "Invalid verification code: the device_code sent to the token endpoint wasn't recognized.",
   },
   70019: {
     error: 'expired_token',
@@ -308,9 +313,11 @@ export function buildAadError(
 ): AadErrorAnswer {
   const entry: CatalogueEntry = AAD_ERRORS[failure.aadCode];
   const timestamp = aadTimestamp(ctx.now);
+  // Entra separates the trailer lines with CRLF (see the sample answer in "Microsoft Entra
+  // authentication and authorization error codes"); clients that show only the first line rely on it.
   const description =
-    `AADSTS${failure.aadCode}: ${entry.message(failure.vars)} ` +
-    `Trace ID: ${ctx.traceId} Correlation ID: ${ctx.correlationId} Timestamp: ${timestamp}`;
+    `AADSTS${failure.aadCode}: ${entry.message(failure.vars)}\r\n` +
+    `Trace ID: ${ctx.traceId}\r\nCorrelation ID: ${ctx.correlationId}\r\nTimestamp: ${timestamp}`;
   const body: AadErrorBody = {
     error: failure.overrides.error ?? entry.error,
     error_description: description,

@@ -1,8 +1,9 @@
 import { sendHtml, sendJson, sendRedirect, readCookie, type RequestContext } from '../http-kit.js';
-import { MULTI_TENANT_SEGMENTS } from '../directory.js';
+import { MULTI_TENANT_SEGMENTS, type AppModel } from '../directory.js';
+import { decodeJwt } from '../jwt.js';
 import type { EmulatorState } from '../state.js';
 import { AadFailure } from './aad-errors.js';
-import { SESSION_COOKIE } from './authorize.js';
+import { redirectUriAllowed, SESSION_COOKIE } from './authorize.js';
 import { messagePage } from './pages.js';
 import { v2Issuer } from './token-issuer.js';
 
@@ -94,14 +95,7 @@ export function handleInstanceDiscovery(state: EmulatorState, ctx: RequestContex
       parsed = undefined;
     }
     if (!parsed || parsed.host.toLowerCase() !== host) {
-      sendJson(ctx, 400, {
-        error: 'invalid_instance',
-        error_description: `AADSTS50049: Unknown or invalid instance. Trace ID: ${ctx.traceId} Correlation ID: ${ctx.correlationId}`,
-        error_codes: [50049],
-        trace_id: ctx.traceId,
-        correlation_id: ctx.correlationId,
-      });
-      return;
+      throw new AadFailure(50049);
     }
     tenant = parsed.pathname.split('/').filter(Boolean)[0] ?? 'common';
   }
@@ -112,13 +106,51 @@ export function handleInstanceDiscovery(state: EmulatorState, ctx: RequestContex
   });
 }
 
+/**
+ * Where logout may send the browser: Entra only redirects to a `post_logout_redirect_uri` that is
+ * a registered redirect URI of the app (named by `client_id`, or by the `aud` of `id_token_hint`;
+ * without either, of any app of the tenant). Anything else gets the signed-out page, so the
+ * endpoint is no open redirect. The URL is re-serialised, which drops control characters.
+ */
+function logoutTarget(state: EmulatorState, ctx: RequestContext, segment: string): string | undefined {
+  const target = ctx.url.searchParams.get('post_logout_redirect_uri');
+  if (!target) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(target);
+  } catch {
+    return undefined;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return undefined;
+  let clientId = ctx.url.searchParams.get('client_id') ?? undefined;
+  const hint = ctx.url.searchParams.get('id_token_hint');
+  if (!clientId && hint) {
+    try {
+      const aud = decodeJwt(hint).payload['aud'];
+      if (typeof aud === 'string') clientId = aud;
+    } catch {
+      // An unreadable hint names no app.
+    }
+  }
+  let apps: AppModel[];
+  if (clientId) {
+    const app = state.directory.app(clientId);
+    apps = app ? [app] : [];
+  } else {
+    const lower = segment.toLowerCase();
+    const tenants = MULTI_TENANT_SEGMENTS.has(lower) ? state.directory.tenants : [state.directory.tenant(segment)];
+    apps = tenants.flatMap((t) => (t ? [...t.apps.values()] : []));
+  }
+  return apps.some((a) => redirectUriAllowed(a, target, state.url)) ? parsed.href : undefined;
+}
+
 /** `GET /{tenant}/oauth2/v2.0/logout`: ends the browser session. */
-export function handleLogout(state: EmulatorState, ctx: RequestContext): void {
+export function handleLogout(state: EmulatorState, ctx: RequestContext, segment: string): void {
   const sid = readCookie(ctx, SESSION_COOKIE);
   if (sid) state.grants.sessions.delete(sid);
   const clear = { 'Set-Cookie': `${SESSION_COOKIE}=; Path=/; Secure; HttpOnly; SameSite=None; Max-Age=0` };
-  const target = ctx.url.searchParams.get('post_logout_redirect_uri');
-  if (target && /^https?:\/\//.test(target)) {
+  const target = logoutTarget(state, ctx, segment);
+  if (target) {
     sendRedirect(ctx, target, clear);
     return;
   }

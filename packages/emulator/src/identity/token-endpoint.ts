@@ -106,7 +106,11 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const token = required(params, 'refresh_token');
     const auth = authenticateClient(state, ctx, params, app, tenant);
     const grant = state.grants.refreshTokens.get(token);
-    if (!grant) throw new AadFailure(9002313, { reason: 'The refresh token is malformed or unknown.' });
+    // Entra answers a refresh token it cannot read with AADSTS9002313 as `invalid_grant`
+    // (MicrosoftDocs/azure-docs#63819), which clients treat as "sign in again".
+    if (!grant) {
+      throw new AadFailure(9002313, { reason: 'The refresh token is malformed or unknown.' }, { error: 'invalid_grant' });
+    }
     if (grant.clientId.toLowerCase() !== app.seed.clientId.toLowerCase() || grant.tenantId !== tenant.id) {
       throw new AadFailure(70000, { param: 'refresh_token', reason: 'The refresh token was issued to another client.' });
     }
@@ -132,8 +136,10 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const deviceCode = required(params, 'device_code');
     const auth = authenticateClient(state, ctx, params, app, tenant);
     const device = state.grants.deviceCodes.get(deviceCode);
+    // "The device_code sent to the /token endpoint wasn't recognized": `bad_verification_code`
+    // (Microsoft identity platform and the OAuth 2.0 device authorization grant flow, expected errors).
     if (!device || device.clientId.toLowerCase() !== app.seed.clientId.toLowerCase() || device.tenantId !== tenant.id) {
-      throw new AadFailure(70000, { param: 'device_code' });
+      throw new AadFailure(70018);
     }
     if (device.state === 'redeemed') throw new AadFailure(54005);
     if (now >= device.expiresAt) throw new AadFailure(70019);
