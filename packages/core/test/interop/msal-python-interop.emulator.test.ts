@@ -15,7 +15,16 @@ import { join } from 'node:path';
  * (`urlparse(authority).hostname`), and its ROPC user-realm lookup goes to `https://{hostname}/`,
  * port dropped too; msal-node keys by host including a non-default port. On Microsoft's hosts
  * (443) both write the same `environment`. Running this suite's emulator on 127.0.0.1:443 is that
- * situation exactly: no port in any authority, nothing rewritten between the two libraries.
+ * situation exactly: no port in any authority, nothing rewritten between the two libraries. A
+ * non-root user cannot bind 443 by default: the suite then fails saying how to allow it.
+ *
+ * What the two libraries do differently, and this suite tolerates on purpose: both find entries by
+ * their fields, never by key, but their key strings differ. msal-node 7 appends an empty
+ * requested-claims segment (`...-<target>-` for access tokens, `...-<realm>--` for ID tokens,
+ * `...-<clientId>---` for refresh tokens); MSAL Python (1.21 and current) does not (`...-<target>`,
+ * `...-<realm>-`, `...--<target>`). So after MSAL Python refreshes a file msal-node wrote, the file
+ * holds the old refresh token under msal-node's key and the new one under MSAL Python's; both are
+ * valid, each library writes only its own key, and the count stays at two.
  */
 
 const PYTHON = '/usr/bin/python3';
