@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { Directory } from './graph/directory.js';
 import { User } from './graph/user.js';
 import { resolveMainResource } from './main-resource.js';
+import { throwIfAborted, untilAborted } from './abort.js';
 import { redactData } from './redact.js';
 import { readLine, writeLine } from './auth/console-prompt.js';
 import type { Credentials } from './auth/credentials.js';
@@ -57,6 +58,12 @@ export interface AuthenticateOptions {
   loginHint?: string;
   /** Device code flow: stop polling after this many seconds. */
   timeoutSeconds?: number;
+  /**
+   * Stops waiting for the person: device code polling stops at its next interval, the loopback
+   * server closes, a pending paste is no longer awaited. `authenticate()` then rejects with the
+   * signal's reason. (A token request already sent is not interrupted.)
+   */
+  signal?: AbortSignal;
 }
 
 const NATIVE_CLIENT_PATH = '/common/oauth2/nativeclient';
@@ -127,6 +134,7 @@ export class Account implements TokenCredential {
     if (wanted !== undefined && (!Array.isArray(wanted) || wanted.some((s) => typeof s !== 'string'))) {
       throw new TypeError('requestedScopes must be an array of strings');
     }
+    throwIfAborted(options.signal);
     switch (this.authFlowType) {
       case 'credentials':
         return this.connection.acquireWithClientCredentials(wanted);
@@ -134,7 +142,10 @@ export class Account implements TokenCredential {
         return this.connection.acquireWithPassword(wanted);
       case 'device': {
         const callback = options.deviceCodeCallback ?? this.#options.deviceCodeCallback ?? ((info) => this.#write(info.message));
-        return this.connection.acquireWithDeviceCode(wanted, callback, options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {});
+        return this.connection.acquireWithDeviceCode(wanted, callback, {
+          ...(options.timeoutSeconds ? { timeoutSeconds: options.timeoutSeconds } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
       }
       default:
         return this.#interactive(wanted, options);
@@ -167,7 +178,7 @@ export class Account implements TokenCredential {
           this.#write(`Open this URL in a browser to sign in:\n${url}`);
           fromHandler = loopback.redirected;
         }
-        const redirected = await Promise.race([loopback.redirected, fromHandler, timedOut]);
+        const redirected = await untilAborted(Promise.race([loopback.redirected, fromHandler, timedOut]), options.signal);
         if (!redirected) return false;
         return await this.connection.requestToken(redirected, { flow });
       } finally {
@@ -179,10 +190,10 @@ export class Account implements TokenCredential {
     const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri, ...urlOptions });
     let pasted: string;
     if (handleConsent) {
-      pasted = await handleConsent(url);
+      pasted = await untilAborted(Promise.resolve(handleConsent(url)), options.signal);
     } else {
       this.#write(`Visit the following url to give consent:\n${url}`);
-      pasted = await (this.#options.input ?? readLine)('Paste the authenticated url here:\n');
+      pasted = await untilAborted((this.#options.input ?? readLine)('Paste the authenticated url here:\n'), options.signal);
     }
     if (typeof pasted !== 'string' || pasted.trim() === '') return false;
     return this.connection.requestToken(pasted, { flow });

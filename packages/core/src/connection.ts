@@ -27,7 +27,8 @@ import { isAssertion, isCertificate, type ClientCredential, type Credentials } f
 import { AuthEngine, type AuthCodeRequestState, type DeviceCodeInfo } from './auth/engine.js';
 import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
-import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+import { throwIfAborted, untilAborted } from './abort.js';
 
 /** A source of time, epoch milliseconds. Tests pass the emulator's clock. */
 export interface Clock {
@@ -316,8 +317,9 @@ export class Connection implements TokenCredential {
    * const token = await account.connection.getAccessToken(); // send as `Authorization: Bearer ...`
    * ```
    */
-  async getAccessToken(options: { scopes?: string[] } = {}): Promise<string> {
-    return (await this.#token(options.scopes)).token;
+  async getAccessToken(options: { scopes?: string[]; signal?: AbortSignalLike } = {}): Promise<string> {
+    throwIfAborted(options.signal);
+    return (await untilAborted(this.#token(options.scopes), options.signal)).token;
   }
 
   /**
@@ -329,10 +331,10 @@ export class Connection implements TokenCredential {
    * ```
    */
   async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
-    if (options.abortSignal?.aborted) throw new AuthenticationError('getToken was aborted');
+    throwIfAborted(options.abortSignal);
     const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((s) => typeof s === 'string' && s.trim() !== '');
     const resolved = list.length === 0 ? undefined : this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list);
-    const found = await this.#token(resolved);
+    const found = await untilAborted(this.#token(resolved), options.abortSignal);
     return {
       token: found.token,
       expiresOnTimestamp: found.expiresOn,
@@ -565,7 +567,7 @@ export class Connection implements TokenCredential {
   async acquireWithDeviceCode(
     requestedScopes: readonly string[] | undefined,
     onCode: (info: DeviceCodeInfo) => void | Promise<void>,
-    options: { timeoutSeconds?: number } = {},
+    options: { timeoutSeconds?: number; signal?: AbortSignalLike } = {},
   ): Promise<boolean> {
     const scopes = this.resolveScopes(requestedScopes);
     await this.#store.ensureLoaded();
@@ -744,14 +746,16 @@ export class Connection implements TokenCredential {
           if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
           return this.#http.fetch(target, { ...init, headers });
         };
-        const first = await this.#token();
+        const signal = init.signal ?? undefined;
+        throwIfAborted(signal);
+        const first = await untilAborted(this.#token(), signal);
         const response = await send(first.token);
         if (response.status !== 401) return response;
         // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
         // Read (not cancel) the small error body so the connection is reused rather than torn down.
         await response.text().catch(() => '');
         this.#logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
-        const second = await this.#token(undefined, { stale: first.token });
+        const second = await untilAborted(this.#token(undefined, { stale: first.token }), signal);
         return send(second.token);
       },
     };
@@ -806,3 +810,4 @@ function validateFlow(flow: unknown, connection: Connection): AuthorizationFlow 
   }
   return f as AuthorizationFlow;
 }
+

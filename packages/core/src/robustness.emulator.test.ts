@@ -66,7 +66,7 @@ describe('robustness: backend failures and races around a refresh', () => {
   const grants = (grantType: string): number => emu.requests().filter((r) => r.grantType === grantType).length;
 
   beforeAll(async () => {
-    emu = await startEmulator();
+    emu = await startEmulator({ deviceCodeInterval: 1 });
     dir = await mkdtemp(join(tmpdir(), 'o365-robustness-'));
   });
 
@@ -176,6 +176,56 @@ describe('robustness: backend failures and races around a refresh', () => {
       expect(error.message).toMatch(/answered HTTP 200 with a body that is not JSON/);
       expect(error.status).toBe(200);
       expect(error.cause).toBeInstanceOf(SyntaxError);
+    });
+  });
+
+  describe('AbortSignal', () => {
+    it('a caller that aborts stops waiting for a refresh; the shared refresh goes on for the others', async () => {
+      const account = open({ tokenBackend: new MemoryTokenBackend() });
+      await account.authenticate();
+      emu.clock.advance(3600);
+      emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'delay', ms: 400 });
+      const before = grants('refresh_token');
+      const patient = account.connection.getAccessToken();
+      const controller = new AbortController();
+      const impatient = account.getToken('https://graph.microsoft.com/User.Read', { abortSignal: controller.signal });
+      const session = account.connection.getSession();
+      const sessionController = new AbortController();
+      const call = session.fetch('me', { signal: sessionController.signal });
+      controller.abort(new Error('caller gave up'));
+      sessionController.abort();
+      await expect(impatient).rejects.toThrow('caller gave up');
+      await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+      expect(typeof (await patient)).toBe('string');
+      expect(grants('refresh_token')).toBe(before + 1);
+      // An already aborted signal makes no request at all.
+      const requests = emu.requests().length;
+      await expect(account.connection.getAccessToken({ signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+      expect(emu.requests().length).toBe(requests);
+    });
+
+    it('aborting a device code sign-in stops the polling and rejects with the reason', async () => {
+      const account = new Account([emu.defaults.publicClientId], {
+        authFlowType: 'device',
+        tenantId: emu.defaults.tenantId,
+        authorityHost: emu.authorityHost,
+        protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+        tls: { ca: emu.ca },
+        tokenBackend: new MemoryTokenBackend(),
+      });
+      opened.push(account);
+      const controller = new AbortController();
+      const polls = (): number => emu.requests().filter((r) => r.grantType?.includes('device_code')).length;
+      const signIn = account.authenticate({
+        signal: controller.signal,
+        deviceCodeCallback: () => {
+          controller.abort(new Error('user closed the dialog'));
+        },
+      });
+      await expect(signIn).rejects.toThrow('user closed the dialog');
+      const after = polls();
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // more than one polling interval
+      expect(polls()).toBe(after);
     });
   });
 });

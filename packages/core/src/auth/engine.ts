@@ -11,7 +11,9 @@ import {
 import { AuthenticationError, type O365Error } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
+import { abortReason, throwIfAborted } from '../abort.js';
 import { redactText } from '../redact.js';
+import type { AbortSignalLike } from '../token-credential.js';
 import { discoverAuthorityMetadata } from './authority.js';
 import { isAssertion, isCertificate, type ClientCredential } from './credentials.js';
 import { mapAuthError, type AuthOperation } from './error-mapping.js';
@@ -242,8 +244,9 @@ export class AuthEngine {
   async acquireByDeviceCode(
     scopes: string[],
     onCode: (info: DeviceCodeInfo) => void | Promise<void>,
-    options: { timeoutSeconds?: number } = {},
+    options: { timeoutSeconds?: number; signal?: AbortSignalLike } = {},
   ): Promise<AuthenticationResult | null> {
+    throwIfAborted(options.signal);
     const app = await this.#application();
     if (!(app instanceof PublicClientApplication)) {
       throw new AuthenticationError('The device code flow needs a public client: new Account([clientId], { authFlowType: "device" })');
@@ -276,11 +279,17 @@ export class AuthEngine {
         }
       },
     };
+    // msal-node checks `cancel` between polls: an abort stops the polling at the next interval.
+    const onAbort = (): void => {
+      request.cancel = true;
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await app.acquireTokenByDeviceCode(request);
       if (callbackError !== undefined) throw callbackError;
       return AuthEngine.#required(result, 'device code');
     } catch (error) {
+      if (options.signal?.aborted) throw abortReason(options.signal);
       if (callbackError !== undefined) {
         throw new AuthenticationError('The device code callback failed; sign-in cancelled', { cause: callbackError });
       }
@@ -291,6 +300,8 @@ export class AuthEngine {
         return null;
       }
       throw mapAuthError(error, 'device_code', failure);
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
     }
   }
 
