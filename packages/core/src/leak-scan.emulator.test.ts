@@ -1,9 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Account, type AccountOptions } from './account.js';
 import { completeDeviceLogin, signInThroughForm } from './auth/testing/emulator-sign-in.js';
+import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
+import type { TokenBackend } from './backends/token-backend.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';
 import type { Logger } from './logger.js';
 import { MSGraphProtocol } from './protocol.js';
@@ -137,6 +142,107 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     expect(secrets.size).toBeGreaterThan(10);
     expect(logged.length).toBeGreaterThan(10);
 
+    expect(leaksIn()).toEqual([]);
+  }, 60_000);
+
+  it('scans the console and loopback flows, backend failures, broken answers and certificate credentials', async () => {
+    const before = { logged: logged.length, thrown: thrown.length };
+    const user = { username: emu.defaults.username, password: emu.defaults.password };
+
+    // Console flow: the pasted URL carries the code.
+    const b1 = new MemoryTokenBackend();
+    const consoleFlow = make([emu.defaults.clientId, emu.defaults.clientSecret], { tokenBackend: b1 });
+    await consoleFlow.authenticate({
+      handleConsent: async (url) => {
+        const redirected = await signInThroughForm(browser, url, user);
+        secrets.add(new URL(redirected).searchParams.get('code')!);
+        return redirected;
+      },
+    });
+    await harvest(b1);
+
+    // Loopback flow: the code arrives on our own server.
+    const b2 = new MemoryTokenBackend();
+    const loopback = make([emu.defaults.publicClientId], { authFlowType: 'public', tokenBackend: b2 });
+    await loopback.authenticate({
+      redirectUri: 'http://localhost',
+      handleConsent: async (url) => {
+        const target = new URL(await signInThroughForm(browser, url, user));
+        secrets.add(target.searchParams.get('code')!);
+        target.hostname = '127.0.0.1';
+        await (await fetch(target)).text();
+        return '';
+      },
+    });
+    await harvest(b2);
+
+    // A token file that became corrupted while holding tokens (the real file backend).
+    const dir = await mkdtemp(join(tmpdir(), 'o365-leak-'));
+    try {
+      const file = new FileSystemTokenBackend({ tokenPath: dir });
+      const stored = (await b2.load())!.data;
+      await writeFile(file.filePath, `${stored.slice(0, Math.floor(stored.length * 0.7))}`, 'utf8');
+      const corrupted = make([emu.defaults.publicClientId], { authFlowType: 'public', tokenBackend: file });
+      await attempt(() => corrupted.isAuthenticated());
+      await attempt(() => corrupted.connection.getAccessToken());
+
+      // Saves that fail during a refresh and a sign-in: what is logged and thrown.
+      const failing = new FileSystemTokenBackend({ tokenPath: dir, tokenFilename: 'failing.json' });
+      const broken: TokenBackend = {
+        load: () => failing.load(),
+        save: () => Promise.reject(new Error('EIO: i/o error, write')),
+        delete: () => failing.delete(),
+      };
+      const saveFails = make([emu.defaults.publicClientId], {
+        authFlowType: 'password',
+        username: emu.defaults.username,
+        password: emu.defaults.password,
+        tokenBackend: broken,
+      });
+      await attempt(() => saveFails.authenticate());
+      emu.clock.advance(3600);
+      await saveFails.getCurrentUser();
+      for (const token of [await saveFails.connection.getAccessToken()]) secrets.add(token);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+
+    // The connection drops, then the answer is not JSON, during a refresh.
+    const b3 = new MemoryTokenBackend();
+    const dropped = make([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: emu.defaults.password,
+      tokenBackend: b3,
+      retry: { maxRetries: 0 },
+    });
+    await dropped.authenticate();
+    await harvest(b3);
+    emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'drop' });
+    await attempt(() => dropped.connection.refreshToken());
+    emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'malformed' });
+    await attempt(() => dropped.connection.refreshToken());
+
+    // Certificate credentials: the private key; a wrong thumbprint fails.
+    const { privateKey, thumbprint } = emu.defaults.certificate;
+    secrets.add(privateKey.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '').slice(0, 64));
+    const b4 = new MemoryTokenBackend();
+    const cert = make([emu.defaults.clientId, { thumbprint, privateKey }], { authFlowType: 'credentials', tokenBackend: b4 });
+    await cert.authenticate();
+    await harvest(b4);
+    const wrongCert = make([emu.defaults.clientId, { thumbprint: '00'.repeat(20), privateKey }], {
+      authFlowType: 'credentials',
+      tokenBackend: new MemoryTokenBackend(),
+    });
+    await attempt(() => wrongCert.authenticate());
+
+    expect(thrown.length - before.thrown).toBeGreaterThanOrEqual(6);
+    expect(logged.length).toBeGreaterThan(before.logged);
+    expect(leaksIn()).toEqual([]);
+  }, 60_000);
+
+  /** Every seeded secret found in what was logged, thrown, inspected, printed or serialized. */
+  function leaksIn(): string[] {
     const haystack = [
       ...logged,
       ...thrown.map((e) => inspect(e, { depth: 10 })),
@@ -147,7 +253,6 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
       ...accounts.map((a) => String(a)),
       ...accounts.map((a) => JSON.stringify(a)),
     ].join('\n');
-    const leaks = [...secrets].filter((s) => haystack.includes(s));
-    expect(leaks.map((s) => `${s.slice(0, 4)}… (${s.length} chars)`)).toEqual([]);
-  }, 60_000);
+    return [...secrets].filter((s) => haystack.includes(s)).map((s) => `${s.slice(0, 4)}… (${s.length} chars)`);
+  }
 });
