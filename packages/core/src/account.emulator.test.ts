@@ -165,6 +165,9 @@ describe('Account against the emulator', () => {
       );
       await forAdele.authenticate();
       expect((await forAdele.getCurrentUser()).userPrincipalName?.toLowerCase()).toBe(emu.defaults.username.toLowerCase());
+      // python-o365's directory(resource=...): another user than the main resource.
+      const alex = await app.directory({ resource: 'AlexW@contoso.onmicrosoft.com' }).getCurrentUser();
+      expect(alex.displayName).toBe('Alex Wilber');
     });
 
     it('with a certificate', async () => {

@@ -249,20 +249,23 @@ export class Account implements TokenCredential {
   }
 
   /**
-   * The directory (users) of the tenant.
+   * The directory (users) of the tenant. `resource` (python-o365's `directory(resource=...)`)
+   * replaces the account's `mainResource` for `getCurrentUser()`.
    *
    * @example
    * ```ts
    * for await (const u of account.directory().getUsers({ limit: 50, orderBy: 'displayName' })) console.log(u.displayName);
+   * const alex = await appAccount.directory({ resource: 'alexw@contoso.com' }).getCurrentUser();
    * ```
    */
-  directory(): Directory {
+  directory(options: { resource?: string } = {}): Directory {
     const appOnly = this.authFlowType === 'credentials';
+    const resource = options.resource ?? this.#mainResource;
     return new Directory({
       session: this.connection.getSession(),
       protocol: this.protocol,
       appOnly,
-      ...(this.#mainResource !== undefined ? { mainResource: this.#mainResource } : {}),
+      ...(resource !== undefined ? { mainResource: resource } : {}),
     });
   }
 
