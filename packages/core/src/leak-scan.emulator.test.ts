@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Account, type AccountOptions } from './account.js';
+import type { Credentials } from './auth/credentials.js';
 import { completeDeviceLogin, signInThroughForm } from './auth/testing/emulator-sign-in.js';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
@@ -32,8 +33,8 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     warn: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
     error: (m, d) => logged.push(`${m} ${inspect(d, { depth: 8 })}`),
   };
-  const make = (credentials: [string, string?], extra: AccountOptions): Account => {
-    const a = new Account(credentials as [string], {
+  const make = (credentials: Credentials, extra: AccountOptions): Account => {
+    const a = new Account(credentials, {
       tenantId: emu.defaults.tenantId,
       authorityHost: emu.authorityHost,
       protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
