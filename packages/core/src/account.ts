@@ -15,13 +15,38 @@ import type { AccessToken, GetTokenOptions, TokenCredential } from './token-cred
  * Receives the consent URL of the authorization flow and resolves with the URL the browser was
  * redirected to (`''` to abort). Replaces python-o365's console prompt: a CLI can open a browser,
  * a test can submit the sign-in form itself.
+ *
+ * @example
+ * ```ts
+ * const handleConsent: ConsentHandler = async (url) => {
+ *   await open(url); // a browser
+ *   return await prompt('Paste the address you ended on: ');
+ * };
+ * await account.authenticate({ handleConsent });
+ * ```
  */
 export type ConsentHandler = (url: string) => Promise<string> | string;
 
-/** Shows the device code to the person (print `info.message`). */
+/**
+ * Shows the device code to the person (print `info.message`).
+ *
+ * @example
+ * ```ts
+ * const deviceCodeCallback: DeviceCodeCallback = (info) => console.log(info.message);
+ * await new Account(['client-id'], { authFlowType: 'device', tenantId }).authenticate({ deviceCodeCallback });
+ * ```
+ */
 export type DeviceCodeCallback = (info: DeviceCodeInfo) => void | Promise<void>;
 
-/** Options of {@link Account}: every {@link ConnectionOptions} plus the interactive parts. */
+/**
+ * Options of {@link Account}: every {@link ConnectionOptions} plus the interactive parts.
+ *
+ * @example
+ * ```ts
+ * const options: AccountOptions = { authFlowType: 'credentials', tenantId: 'contoso.onmicrosoft.com', mainResource: 'adele@contoso.com' };
+ * new Account(['client-id', 'secret'], options);
+ * ```
+ */
 export interface AccountOptions extends ConnectionOptions {
   /**
    * Graph resource acted on: `me` (default for user flows), `users/{id}`, an e-mail
@@ -42,7 +67,15 @@ export interface AccountOptions extends ConnectionOptions {
   loopbackTimeoutMs?: number;
 }
 
-/** Options of {@link Account.authenticate}. */
+/**
+ * Options of {@link Account.authenticate}.
+ *
+ * @example
+ * ```ts
+ * const options: AuthenticateOptions = { requestedScopes: ['basic', 'message_all'], redirectUri: 'http://localhost:8400' };
+ * await account.authenticate(options);
+ * ```
+ */
 export interface AuthenticateOptions {
   /** Scopes or python-o365 scope helpers (`basic`, `message_all`, ...). Ignored (with a warning) by the credentials flow, which uses `.default`. */
   requestedScopes?: string[];

@@ -30,15 +30,39 @@ import { TokenStore } from './auth/token-store.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 
-/** A source of time, epoch milliseconds. Tests pass the emulator's clock. */
+/**
+ * A source of time, epoch milliseconds. Tests pass the emulator's clock.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = { now: () => emu.clock.now() }; // tests move time with the emulator
+ * new Account(['client-id'], { clock });
+ * ```
+ */
 export interface Clock {
   now(): number;
 }
 
-/** The OAuth flows python-o365 offers (plus device code). */
+/**
+ * The OAuth flows python-o365 offers (plus device code).
+ *
+ * @example
+ * ```ts
+ * const authFlowType: AuthFlowType = 'device';
+ * new Account(['client-id'], { authFlowType, tenantId });
+ * ```
+ */
 export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device';
 
-/** Options of {@link Connection} (and of `Account`, which passes them on). */
+/**
+ * Options of {@link Connection} (and of `Account`, which passes them on).
+ *
+ * @example
+ * ```ts
+ * const options: ConnectionOptions = { authFlowType: 'password', tenantId, username: 'adele@contoso.com', password, refreshSkewSeconds: 120 };
+ * const connection = new Connection(['client-id'], options);
+ * ```
+ */
 export interface ConnectionOptions {
   /** Default `'authorization'`. */
   authFlowType?: AuthFlowType;
@@ -76,7 +100,15 @@ export interface ConnectionOptions {
   httpClient?: HttpClient;
 }
 
-/** Plain-JSON state between {@link Connection.getAuthorizationUrl} and {@link Connection.requestToken}. */
+/**
+ * Plain-JSON state between {@link Connection.getAuthorizationUrl} and {@link Connection.requestToken}.
+ *
+ * @example
+ * ```ts
+ * const { url, flow } = await account.getAuthorizationUrl(['basic'], { redirectUri });
+ * req.session.flow = flow satisfies AuthorizationFlow; // plain JSON, kept server-side
+ * ```
+ */
 export interface AuthorizationFlow {
   version: 1;
   clientId: string;

@@ -3,7 +3,15 @@
  * server details (AADSTS numbers, correlation id) are carried as fields, never secrets.
  */
 
-/** Details an identity-platform error answer carries (the fields Microsoft documents). */
+/**
+ * Details an identity-platform error answer carries (the fields Microsoft documents).
+ *
+ * @example
+ * ```ts
+ * const details: ServerErrorDetails = err; // an AuthenticationError carries them
+ * console.error(details.errorCodes, details.correlationId, details.traceId);
+ * ```
+ */
 export interface ServerErrorDetails {
   /** OAuth `error`, e.g. `invalid_grant`. */
   error?: string;
@@ -19,7 +27,14 @@ export interface ServerErrorDetails {
   status?: number;
 }
 
-/** Options shared by every o365-ts error. */
+/**
+ * Options shared by every o365-ts error.
+ *
+ * @example
+ * ```ts
+ * throw new AuthenticationError('The sign-in failed', { error: 'invalid_grant', errorCodes: [70008], cause } satisfies O365ErrorOptions);
+ * ```
+ */
 export interface O365ErrorOptions extends ServerErrorDetails {
   cause?: unknown;
 }
@@ -109,7 +124,14 @@ export class InteractionRequiredError extends AuthenticationError {
   override readonly code: string = 'INTERACTION_REQUIRED';
 }
 
-/** Options of {@link TokenBackendError}. */
+/**
+ * Options of {@link TokenBackendError}.
+ *
+ * @example
+ * ```ts
+ * throw new TokenBackendError('MyBackend: could not save', { backend: 'MyBackend', location: 'db/tokens/1', cause } satisfies TokenBackendErrorOptions);
+ * ```
+ */
 export interface TokenBackendErrorOptions {
   /** Name of the backend class, e.g. `FileSystemTokenBackend`. */
   backend: string;
@@ -166,7 +188,14 @@ export class TokenCacheConflictError extends TokenBackendError {
   }
 }
 
-/** Options of {@link GraphError}. */
+/**
+ * Options of {@link GraphError}.
+ *
+ * @example
+ * ```ts
+ * throw new GraphError('Graph answered 404', { status: 404, graphCode: 'Request_ResourceNotFound', requestId } satisfies GraphErrorOptions);
+ * ```
+ */
 export interface GraphErrorOptions {
   status: number;
   /** Graph's `error.code`, e.g. `Request_ResourceNotFound`. */

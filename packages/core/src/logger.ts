@@ -16,7 +16,14 @@ export interface Logger {
   error(message: string, data?: Record<string, unknown>): void;
 }
 
-/** A logger that drops everything (the default). */
+/**
+ * A logger that drops everything (the default).
+ *
+ * @example
+ * ```ts
+ * new Account(['client-id'], { logger: noopLogger }); // the default: nothing is logged
+ * ```
+ */
 export const noopLogger: Logger = Object.freeze({
   debug() {},
   info() {},

@@ -1,12 +1,40 @@
 import { O365Error } from './errors.js';
 
-/** The signed-in user's resource, python-o365's `ME_RESOURCE`. */
+/**
+ * The signed-in user's resource, python-o365's `ME_RESOURCE`.
+ *
+ * @example
+ * ```ts
+ * resolveMainResource(ME_RESOURCE, { appOnly: false }); // 'me'
+ * ```
+ */
 export const ME_RESOURCE = 'me';
-/** python-o365's `USERS_RESOURCE`. */
+/**
+ * python-o365's `USERS_RESOURCE`.
+ *
+ * @example
+ * ```ts
+ * `${USERS_RESOURCE}/adele@contoso.com`; // 'users/adele@contoso.com'
+ * ```
+ */
 export const USERS_RESOURCE = 'users';
-/** python-o365's `GROUPS_RESOURCE`. */
+/**
+ * python-o365's `GROUPS_RESOURCE`.
+ *
+ * @example
+ * ```ts
+ * `${GROUPS_RESOURCE}/0a1b`; // 'groups/0a1b'
+ * ```
+ */
 export const GROUPS_RESOURCE = 'groups';
-/** python-o365's `SITES_RESOURCE`. */
+/**
+ * python-o365's `SITES_RESOURCE`.
+ *
+ * @example
+ * ```ts
+ * `${SITES_RESOURCE}/root`; // 'sites/root'
+ * ```
+ */
 export const SITES_RESOURCE = 'sites';
 
 /**
@@ -30,7 +58,15 @@ export class InvalidMainResourceError extends O365Error {
   }
 }
 
-/** Options of {@link resolveMainResource}. */
+/**
+ * Options of {@link resolveMainResource}.
+ *
+ * @example
+ * ```ts
+ * const options: ResolveMainResourceOptions = { appOnly: true };
+ * resolveMainResource('user:0a1b', options); // 'users/0a1b'
+ * ```
+ */
 export interface ResolveMainResourceOptions {
   /** `true` for the client credentials flow: there is no signed-in user, so `me` is meaningless. */
   appOnly: boolean;

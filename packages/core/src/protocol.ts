@@ -1,10 +1,25 @@
 import { ME_RESOURCE } from './main-resource.js';
 import { OIDC_SCOPES, SCOPE_HELPERS } from './scopes.js';
 
-/** The Microsoft Graph deployments ("national clouds") a {@link MSGraphProtocol} can target. */
+/**
+ * The Microsoft Graph deployments ("national clouds") a {@link MSGraphProtocol} can target.
+ *
+ * @example
+ * ```ts
+ * const cloud: GraphCloud = 'usgov';
+ * new MSGraphProtocol({ cloud }).graphUrl; // 'https://graph.microsoft.us/v1.0/'
+ * ```
+ */
 export type GraphCloud = 'global' | 'usgov' | 'usgov-dod' | 'china';
 
-/** Hosts of one national cloud. */
+/**
+ * Hosts of one national cloud.
+ *
+ * @example
+ * ```ts
+ * const { authorityHost, graphRoot }: CloudEndpoints = CLOUD_ENDPOINTS.china;
+ * ```
+ */
 export interface CloudEndpoints {
   /** Graph root, with a trailing slash. Also the resource URI that prefixes scopes. */
   readonly graphRoot: string;
@@ -28,7 +43,18 @@ export const CLOUD_ENDPOINTS: Readonly<Record<GraphCloud, CloudEndpoints>> = Obj
   china: { graphRoot: 'https://microsoftgraph.chinacloudapi.cn/', authorityHost: 'https://login.chinacloudapi.cn' },
 });
 
-/** Options of the {@link Protocol} base class. */
+/**
+ * Options of the {@link Protocol} base class.
+ *
+ * @example
+ * ```ts
+ * class MyProtocol extends Protocol {
+ *   constructor() {
+ *     super({ protocolUrl: 'https://graph.example/', apiVersion: 'v1.0', defaultResource: 'me', scopePrefix: 'https://graph.example/' } satisfies ProtocolOptions);
+ *   }
+ * }
+ * ```
+ */
 export interface ProtocolOptions {
   /** Service root with a trailing slash, e.g. `https://graph.microsoft.com/`. */
   protocolUrl: string;
@@ -136,7 +162,15 @@ export class Protocol {
   }
 }
 
-/** Options of {@link MSGraphProtocol}. */
+/**
+ * Options of {@link MSGraphProtocol}.
+ *
+ * @example
+ * ```ts
+ * const options: MSGraphProtocolOptions = { apiVersion: 'beta', cloud: 'global' };
+ * new MSGraphProtocol(options);
+ * ```
+ */
 export interface MSGraphProtocolOptions {
   /** Default `v1.0`. */
   apiVersion?: 'v1.0' | 'beta';

@@ -41,7 +41,15 @@ export const SCOPE_HELPERS = Object.freeze({
   presence: ['Presence.Read'],
 } as const satisfies Record<string, readonly string[]>);
 
-/** Name of a python-o365 scope helper, e.g. `'basic'` or `'message_all'`. */
+/**
+ * Name of a python-o365 scope helper, e.g. `'basic'` or `'message_all'`.
+ *
+ * @example
+ * ```ts
+ * const helper: ScopeHelperName = 'message_all';
+ * SCOPE_HELPERS[helper]; // ['Mail.ReadWrite', 'Mail.Send']
+ * ```
+ */
 export type ScopeHelperName = keyof typeof SCOPE_HELPERS;
 
 /**

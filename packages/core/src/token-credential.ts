@@ -4,7 +4,14 @@
  * or any Azure SDK client.
  */
 
-/** An access token and when it expires, as `@azure/core-auth` defines it. */
+/**
+ * An access token and when it expires, as `@azure/core-auth` defines it.
+ *
+ * @example
+ * ```ts
+ * const { token, expiresOnTimestamp }: AccessToken = await account.getToken('https://graph.microsoft.com/.default');
+ * ```
+ */
 export interface AccessToken {
   /** The bearer token. Never log it. */
   token: string;
@@ -15,7 +22,15 @@ export interface AccessToken {
   tokenType?: 'Bearer';
 }
 
-/** The options `@azure/core-auth` passes to `getToken` (only `abortSignal` is acted on). */
+/**
+ * The options `@azure/core-auth` passes to `getToken` (only `abortSignal` is acted on).
+ *
+ * @example
+ * ```ts
+ * const options: GetTokenOptions = { abortSignal: AbortSignal.timeout(10_000) };
+ * await account.getToken('https://graph.microsoft.com/User.Read', options);
+ * ```
+ */
 export interface GetTokenOptions {
   abortSignal?: AbortSignalLike;
   requestOptions?: { timeout?: number };
@@ -25,7 +40,15 @@ export interface GetTokenOptions {
   enableCae?: boolean;
 }
 
-/** A minimal AbortSignal, as `@azure/abort-controller` describes it. */
+/**
+ * A minimal AbortSignal, as `@azure/abort-controller` describes it.
+ *
+ * @example
+ * ```ts
+ * const signal: AbortSignalLike = new AbortController().signal;
+ * await account.getToken('https://graph.microsoft.com/.default', { abortSignal: signal });
+ * ```
+ */
 export interface AbortSignalLike {
   readonly aborted: boolean;
   addEventListener(type: 'abort', listener: (this: AbortSignalLike, ev: unknown) => unknown, options?: unknown): void;

@@ -15,7 +15,14 @@ export interface ClientCertificate {
   x5c?: string;
 }
 
-/** What a client assertion callback is given. */
+/**
+ * What a client assertion callback is given.
+ *
+ * @example
+ * ```ts
+ * const clientAssertion = async ({ clientId, tokenEndpoint }: ClientAssertionContext) => signJwt({ iss: clientId, sub: clientId, aud: tokenEndpoint });
+ * ```
+ */
 export interface ClientAssertionContext {
   clientId: string;
   tokenEndpoint?: string;
@@ -36,10 +43,26 @@ export interface ClientAssertionCredential {
   clientAssertion: string | ((context: ClientAssertionContext) => Promise<string>);
 }
 
-/** The second element of an Account's credentials: a client secret, a certificate or an assertion. */
+/**
+ * The second element of an Account's credentials: a client secret, a certificate or an assertion.
+ *
+ * @example
+ * ```ts
+ * const credential: ClientCredential = process.env.CLIENT_SECRET ?? { thumbprint, privateKey };
+ * new Account(['client-id', credential], { authFlowType: 'credentials', tenantId });
+ * ```
+ */
 export type ClientCredential = string | ClientCertificate | ClientAssertionCredential;
 
-/** `[clientId]` for public clients, `[clientId, secretOrCertificate]` for confidential ones. */
+/**
+ * `[clientId]` for public clients, `[clientId, secretOrCertificate]` for confidential ones.
+ *
+ * @example
+ * ```ts
+ * const credentials: Credentials = ['client-id', 'client-secret'];
+ * new Account(credentials);
+ * ```
+ */
 export type Credentials = readonly [clientId: string, credential?: ClientCredential];
 
 export function isCertificate(value: ClientCredential | undefined): value is ClientCertificate {

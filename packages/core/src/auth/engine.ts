@@ -33,7 +33,14 @@ export interface AuthEngineOptions {
   trustKey: string;
 }
 
-/** What the device code callback receives. */
+/**
+ * What the device code callback receives.
+ *
+ * @example
+ * ```ts
+ * await account.authenticate({ deviceCodeCallback: (info: DeviceCodeInfo) => console.log(`Go to ${info.verificationUri} and enter ${info.userCode}`) });
+ * ```
+ */
 export interface DeviceCodeInfo {
   /** The code the person types at `verificationUri`. */
   userCode: string;

@@ -1,4 +1,12 @@
-/** What a backend holds: the serialized cache (opaque to the backend) and its version. */
+/**
+ * What a backend holds: the serialized cache (opaque to the backend) and its version.
+ *
+ * @example
+ * ```ts
+ * const stored: StoredToken | undefined = await backend.load();
+ * if (stored) console.log(stored.version);
+ * ```
+ */
 export interface StoredToken {
   /** The serialized token cache (MSAL's unified cache JSON, possibly encrypted). Opaque to backends. */
   data: string;
@@ -6,7 +14,15 @@ export interface StoredToken {
   version?: string;
 }
 
-/** Options of {@link TokenBackend.save}. */
+/**
+ * Options of {@link TokenBackend.save}.
+ *
+ * @example
+ * ```ts
+ * const options: SaveOptions = { expectedVersion: stored?.version ?? null };
+ * await backend.save(data, options);
+ * ```
+ */
 export interface SaveOptions {
   /**
    * Conditional write. A string: the save succeeds only if the stored version is still this one.
@@ -16,13 +32,29 @@ export interface SaveOptions {
   expectedVersion?: string | null;
 }
 
-/** Options of {@link TokenBackend.lock}. */
+/**
+ * Options of {@link TokenBackend.lock}.
+ *
+ * @example
+ * ```ts
+ * const options: LockOptions = { timeoutMs: 5_000 };
+ * const release = await backend.lock?.(options);
+ * ```
+ */
 export interface LockOptions {
   /** Give up (with `TokenBackendError`) after this long. */
   timeoutMs?: number;
 }
 
-/** Releases a lock taken with {@link TokenBackend.lock}. Safe to call more than once. */
+/**
+ * Releases a lock taken with {@link TokenBackend.lock}. Safe to call more than once.
+ *
+ * @example
+ * ```ts
+ * const release: ReleaseLock = await backend.lock!({ timeoutMs: 5_000 });
+ * try { await refresh(); } finally { await release(); }
+ * ```
+ */
 export type ReleaseLock = () => Promise<void>;
 
 /**

@@ -5,7 +5,15 @@ import type { GraphSession } from './graph-session.js';
 import { iterateGraphPages } from './paging.js';
 import { User } from './user.js';
 
-/** Options of {@link Directory}. */
+/**
+ * Options of {@link Directory}.
+ *
+ * @example
+ * ```ts
+ * const options: DirectoryOptions = { session: account.connection.getSession(), protocol: account.protocol, mainResource: 'adele@contoso.com', appOnly: true };
+ * const directory = new Directory(options);
+ * ```
+ */
 export interface DirectoryOptions {
   session: GraphSession;
   protocol: Protocol;
@@ -18,7 +26,15 @@ export interface DirectoryOptions {
   appOnly?: boolean;
 }
 
-/** Options of {@link Directory.getUsers}. */
+/**
+ * Options of {@link Directory.getUsers}.
+ *
+ * @example
+ * ```ts
+ * const options: GetUsersOptions = { limit: 50, filter: "startswith(displayName,'A')", select: ['displayName', 'mail'] };
+ * for await (const user of account.directory().getUsers(options)) console.log(user.mail);
+ * ```
+ */
 export interface GetUsersOptions {
   /** Most users to return (default 100, as python-o365; `Infinity` for all). */
   limit?: number;
@@ -39,7 +55,15 @@ export interface GetUsersOptions {
   signal?: AbortSignal;
 }
 
-/** Options of {@link Directory.getUser} and {@link Directory.getCurrentUser}. */
+/**
+ * Options of {@link Directory.getUser} and {@link Directory.getCurrentUser}.
+ *
+ * @example
+ * ```ts
+ * const options: GetUserOptions = { select: ['displayName', 'department'] };
+ * await account.directory().getUser('adele@contoso.com', options);
+ * ```
+ */
 export interface GetUserOptions {
   select?: readonly string[];
   signal?: AbortSignal;

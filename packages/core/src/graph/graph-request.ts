@@ -3,7 +3,15 @@ import { GraphError } from '../errors.js';
 import type { HttpRequestInit } from '../http/http-client.js';
 import type { GraphSession } from './graph-session.js';
 
-/** Options of {@link graphRequest}. */
+/**
+ * Options of {@link graphRequest}.
+ *
+ * @example
+ * ```ts
+ * const options: GraphRequestOptions = { method: 'PATCH', json: { jobTitle: 'Manager' } };
+ * await graphRequest(session, 'users/adele@contoso.com', options);
+ * ```
+ */
 export interface GraphRequestOptions {
   /** Default `GET`. */
   method?: string;

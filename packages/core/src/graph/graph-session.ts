@@ -19,7 +19,15 @@ export interface GraphSession {
   fetch(url: string, init?: HttpRequestInit): Promise<Response>;
 }
 
-/** Options of {@link createGraphSession}. */
+/**
+ * Options of {@link createGraphSession}.
+ *
+ * @example
+ * ```ts
+ * const options: CreateGraphSessionOptions = { http: createHttpClient(), graphUrl: new MSGraphProtocol().graphUrl, getAccessToken: () => token };
+ * const session = createGraphSession(options);
+ * ```
+ */
 export interface CreateGraphSessionOptions {
   http: HttpClient;
   /** Base for relative URLs, e.g. `protocol.graphUrl`. Absolute URLs must share its origin. */

@@ -2,10 +2,25 @@ import { GraphError, O365Error } from '../errors.js';
 import { graphGet } from './graph-request.js';
 import type { GraphSession } from './graph-session.js';
 
-/** python-o365's `NEXT_LINK_KEYWORD`. */
+/**
+ * python-o365's `NEXT_LINK_KEYWORD`.
+ *
+ * @example
+ * ```ts
+ * const next = page[NEXT_LINK_KEYWORD]; // the URL of the next page, or undefined
+ * ```
+ */
 export const NEXT_LINK_KEYWORD = '@odata.nextLink';
 
-/** Options of {@link iterateGraphPages}. */
+/**
+ * Options of {@link iterateGraphPages}.
+ *
+ * @example
+ * ```ts
+ * const options: GraphPagingOptions<string> = { limit: 20, map: (item) => String(item['displayName']) };
+ * for await (const name of iterateGraphPages(session, 'users', options)) console.log(name);
+ * ```
+ */
 export interface GraphPagingOptions<T> {
   /** Stop after this many items; no further page is requested once it is reached. Default: no limit. */
   limit?: number;

@@ -1,7 +1,15 @@
 import { inspect } from 'node:util';
 import { USERS_RESOURCE } from '../main-resource.js';
 
-/** A Graph `user` resource as JSON (the properties Graph returns, camelCase). */
+/**
+ * A Graph `user` resource as JSON (the properties Graph returns, camelCase).
+ *
+ * @example
+ * ```ts
+ * const json: GraphUserJson = { id: '0a1b', displayName: 'Adele Vance' };
+ * new User(json).displayName; // 'Adele Vance'
+ * ```
+ */
 export type GraphUserJson = Readonly<Record<string, unknown>>;
 
 /**

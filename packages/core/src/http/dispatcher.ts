@@ -1,7 +1,15 @@
 import { createSecureContext, rootCertificates } from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
 
-/** TLS trust for outgoing HTTPS connections. */
+/**
+ * TLS trust for outgoing HTTPS connections.
+ *
+ * @example
+ * ```ts
+ * const tls: TlsOptions = { ca: readFileSync('corporate-ca.pem', 'utf8') };
+ * new Account(['client-id'], { tls });
+ * ```
+ */
 export interface TlsOptions {
   /**
    * PEM certificate(s) to trust in addition to Node's bundled roots: a corporate TLS-inspection
@@ -12,7 +20,15 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean;
 }
 
-/** Options of {@link createDispatcher}. */
+/**
+ * Options of {@link createDispatcher}.
+ *
+ * @example
+ * ```ts
+ * const options: DispatcherOptions = { tls: { ca: emu.ca }, proxy: 'http://proxy.corp:8080', timeoutMs: 10_000 };
+ * const dispatcher = createDispatcher(options);
+ * ```
+ */
 export interface DispatcherOptions {
   tls?: TlsOptions;
   /** Proxy URL, e.g. `http://proxy.corp:8080` (credentials in the URL are sent as Proxy-Authorization). */

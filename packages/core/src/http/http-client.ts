@@ -12,7 +12,15 @@ import {
   type RetryPolicy,
 } from './retry.js';
 
-/** Retry settings of an {@link HttpClient}. */
+/**
+ * Retry settings of an {@link HttpClient}.
+ *
+ * @example
+ * ```ts
+ * const retry: HttpRetryOptions = { maxRetries: 5, maxDelayMs: 30_000 };
+ * new Account(['client-id'], { retry });
+ * ```
+ */
 export interface HttpRetryOptions {
   /** Retries after the first attempt (default 3; 0 turns retries off). */
   maxRetries?: number;
@@ -25,7 +33,15 @@ export interface HttpRetryOptions {
   baseDelayMs?: number;
 }
 
-/** Options of {@link createHttpClient}. */
+/**
+ * Options of {@link createHttpClient}.
+ *
+ * @example
+ * ```ts
+ * const options: HttpOptions = { tls: { ca: corporateCaPem }, proxy: 'http://proxy.corp:8080', timeoutMs: 10_000 };
+ * const http = createHttpClient(options);
+ * ```
+ */
 export interface HttpOptions {
   /** Extra trusted CA(s) and certificate checking. */
   tls?: TlsOptions;
@@ -43,6 +59,12 @@ export interface HttpOptions {
 /**
  * A request as undici's `fetch` takes it, plus retry hints.
  * The dispatcher is the client's own and cannot be overridden per request.
+ *
+ * @example
+ * ```ts
+ * const init: HttpRequestInit = { method: 'POST', body: form, idempotent: true, signal: AbortSignal.timeout(5_000) };
+ * await http.fetch(url, init);
+ * ```
  */
 export type HttpRequestInit = Omit<RequestInit, 'dispatcher'> & {
   /** Declares a POST/PATCH safe to send twice (token requests are), enabling retries for it. */

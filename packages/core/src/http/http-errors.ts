@@ -1,6 +1,13 @@
 import { O365Error } from '../errors.js';
 
-/** Options of {@link NetworkError}. */
+/**
+ * Options of {@link NetworkError}.
+ *
+ * @example
+ * ```ts
+ * throw new NetworkError('GET /v1.0/me failed', { method: 'GET', path: '/v1.0/me', attempts: 3, cause: error });
+ * ```
+ */
 export interface NetworkErrorOptions {
   /** HTTP method of the failed request. */
   method?: string;
