@@ -34,6 +34,11 @@ export interface StartEmulatorOptions {
   deviceCodeExpiresIn?: number;
   /** Largest request body accepted, bytes. Default 1 MiB; larger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * Time a client has to send a whole request, headers and body, in ms. Default 30000. A client
+   * that stops mid-request (slowloris) gets 408 and its connection is closed.
+   */
+  requestTimeoutMs?: number;
   /** Receives the emulator's own failures. Default: silent. */
   logger?: EmulatorLogger;
 }
@@ -159,6 +164,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const interval = options.deviceCodeInterval ?? 5;
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError('deviceCodeInterval must be an integer >= 1');
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 1) throw new RangeError('requestTimeoutMs must be an integer >= 1');
   const state: EmulatorState = {
     url: '',
     directory: new Directory(seed, (clientId) => stableGuid(`sp:${clientId.toLowerCase()}`)),
@@ -171,9 +178,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       deviceCodeInterval: interval,
       deviceCodeExpiresIn: options.deviceCodeExpiresIn ?? 900,
       maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
+      requestTimeoutMs,
     },
   };
-  const { server, cancelDelays } = createEmulatorServer(
+  const { server, cancelDelays, destroySockets } = createEmulatorServer(
     state,
     { key: crypto.tls.privateKey, cert: crypto.tls.certificate },
     options.logger ?? silentLogger,
@@ -216,6 +224,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         cancelDelays();
         server.close(() => resolve());
         server.closeAllConnections();
+        destroySockets();
       });
       return stopped;
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { createContext, readBody, sendHtml, sendJson, type RequestContext } from './http-kit.js';
 import { AadFailure, aadTimestamp, buildAadError } from './identity/aad-errors.js';
 import { handleAuthorize, NATIVE_CLIENT_PATH } from './identity/authorize.js';
@@ -182,7 +183,11 @@ export function createEmulatorServer(
   state: EmulatorState,
   tls: { key: string; cert: string },
   logger: EmulatorLogger,
-): { server: Server; cancelDelays: () => void } {
+): { server: Server; cancelDelays: () => void; destroySockets: () => void } {
+  // Every TCP connection, tracked here because `closeAllConnections()` misses connections that
+  // have not completed a request (a TLS handshake and nothing else, or half-sent headers), and
+  // `server.close()` would then wait for them forever.
+  const sockets = new Set<Socket>();
   const delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -216,7 +221,18 @@ export function createEmulatorServer(
     dispatch(state, ctx, () => route(state, ctx));
   }
 
-  const server = createServer({ key: tls.key, cert: tls.cert, maxHeaderSize: 32 * 1024 }, (req, res) => {
+  const timeout = state.settings.requestTimeoutMs;
+  const options = {
+    key: tls.key,
+    cert: tls.cert,
+    maxHeaderSize: 32 * 1024,
+    // Node's defaults (300 s, checked every 30 s) let a client that stops mid-body hold a
+    // connection and a pending handler for minutes.
+    requestTimeout: timeout,
+    headersTimeout: Math.min(timeout, 60_000),
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(timeout / 4))),
+  };
+  const server = createServer(options, (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
       logger.error('emulator request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent && !res.destroyed) {
@@ -232,26 +248,35 @@ export function createEmulatorServer(
       socket.destroy();
       return;
     }
-    // Not HTTP, or headers past maxHeaderSize: no request to route, so a minimal platform error.
+    // Not HTTP, headers past maxHeaderSize, or a request not completed in time: no request to
+    // route, so a minimal platform error.
     const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    const reason = tooLarge ? ' The request headers are too large.' : timedOut ? ' The request was not completed in time.' : '';
     const body = JSON.stringify({
       error: 'invalid_request',
-      error_description: tooLarge
-        ? 'AADSTS9002313: Invalid request. Request is malformed or invalid. The request headers are too large.'
-        : 'AADSTS9002313: Invalid request. Request is malformed or invalid.',
+      error_description: `AADSTS9002313: Invalid request. Request is malformed or invalid.${reason}`,
       error_codes: [9002313],
       timestamp: aadTimestamp(state.clock.now()),
       trace_id: randomUUID(),
       correlation_id: randomUUID(),
     });
-    const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status = tooLarge ? '431 Request Header Fields Too Large' : timedOut ? '408 Request Timeout' : '400 Bad Request';
     socket.end(
       `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   });
   server.on('tlsClientError', (_err, socket) => socket.destroy());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   return {
     server,
+    destroySockets: () => {
+      for (const socket of sockets) socket.destroy();
+      sockets.clear();
+    },
     cancelDelays: () => {
       for (const d of delays) {
         clearTimeout(d.timer);

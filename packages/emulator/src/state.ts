@@ -10,6 +10,8 @@ export interface EmulatorSettings {
   deviceCodeInterval: number;
   deviceCodeExpiresIn: number;
   maxBodyBytes: number;
+  /** Time a client has to send a whole request (headers and body), ms. */
+  requestTimeoutMs: number;
 }
 
 /** Everything a handler needs: shared by the identity platform and Graph. */
