@@ -19,6 +19,7 @@ import {
   listAccounts,
   normalizeScopes,
   refreshTime,
+  refreshTokenClients,
   restampAccessToken,
   type CachedAccount,
   type FoundAccessToken,
@@ -479,6 +480,12 @@ export class Connection implements TokenCredential {
       } else {
         if (account === undefined) throw new AuthenticationError('Not signed in; call account.authenticate() first');
         if (!hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) {
+          const other = refreshTokenClients(this.#store.cache, account.homeAccountId).find((id) => id.toLowerCase() !== this.clientId.toLowerCase());
+          if (other !== undefined) {
+            throw new AuthenticationError(
+              `The token cache in ${this.#where()} holds ${account.username}'s tokens for another app (client id ${other}), not for ${this.clientId}; sign in with this app (account.authenticate()) or use that app's client id`,
+            );
+          }
           throw mapAuthError(Object.assign(new Error('no refresh token'), { errorCode: 'no_tokens_found' }), 'refresh');
         }
         const info = await this.#accountInfo(account);

@@ -179,6 +179,25 @@ describe('robustness: backend failures and races around a refresh', () => {
     });
   });
 
+  it("a token cache written by another app (another client id) is explained, not reported as an expired sign-in", async () => {
+    const backend = new MemoryTokenBackend();
+    await open({ tokenBackend: backend }).authenticate();
+    const otherApp = new Account(['0f0e0d0c-0b0a-4909-8807-060504030201'], {
+      tenantId: emu.defaults.tenantId,
+      authorityHost: emu.authorityHost,
+      protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
+      tls: { ca: emu.ca },
+      tokenBackend: backend,
+    });
+    opened.push(otherApp);
+    const stored = (await backend.load())!.data;
+    expect(await otherApp.isAuthenticated()).toBe(false);
+    const error = (await otherApp.connection.getAccessToken().catch((e: unknown) => e)) as AuthenticationError;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toContain(`another app (client id ${emu.defaults.publicClientId})`);
+    expect((await backend.load())!.data).toBe(stored); // nothing was changed or wiped
+  });
+
   describe('AbortSignal', () => {
     it('a caller that aborts stops waiting for a refresh; the shared refresh goes on for the others', async () => {
       const account = open({ tokenBackend: new MemoryTokenBackend() });

@@ -192,6 +192,16 @@ export function hasRefreshToken(cache: CacheJson, clientId: string, homeAccountI
   );
 }
 
+/** Client ids holding a refresh token for the account (to explain a cache written by another app). */
+export function refreshTokenClients(cache: CacheJson, homeAccountId: string): string[] {
+  const ids = new Set<string>();
+  for (const entry of Object.values(section(cache, 'RefreshToken'))) {
+    const clientId = str(entry['client_id']);
+    if (str(entry['home_account_id']) === homeAccountId && clientId) ids.add(clientId);
+  }
+  return [...ids];
+}
+
 /**
  * Moves the timestamps of the access token `secret` into the caller's clock, so the stored
  * `expires_on` is right for every process sharing that clock (msal-node stamps entries with
