@@ -168,6 +168,17 @@ describe('robustness: backend failures and races around a refresh', () => {
       expect(error.traceId).toEqual(expect.any(String));
     });
 
+    it('a service outage (503 after the retries) is reported as one, not as a credentials problem', async () => {
+      const account = app({});
+      emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'status', status: 503 });
+      const error = (await account.authenticate().catch((e: unknown) => e)) as AuthenticationError;
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error).not.toBeInstanceOf(InvalidCredentialsError);
+      expect(error.status).toBe(503);
+      expect(error.message).toMatch(/unavailable right now.*Try again later/);
+      expect(error.message).not.toMatch(/client secret/);
+    });
+
     it('a token answer that is not JSON says so (not "could not reach")', async () => {
       const account = app({});
       emu.faults.add({ path: '/oauth2/v2.0/token', kind: 'malformed' });

@@ -157,6 +157,10 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
   if (operation === 'refresh' && (errorCode === 'invalid_grant' || errorCode === 'bad_token')) {
     return new TokenExpiredError(`The refresh token was refused${said}${tail}. ${ADVICE.refresh}`, details);
   }
+  if ((status !== undefined && status >= 500) || errorCode === 'temporarily_unavailable' || errorCode === 'server_error') {
+    // Nothing is wrong with the credentials: the service failed (after the HTTP client's retries).
+    return new AuthenticationError(`The identity platform is unavailable right now${said}${tail}. Try again later.`, details);
+  }
   if (msal?.errorCode === 'network_error') {
     return new AuthenticationError(`Could not reach the identity platform${tail}. ${ADVICE.discovery}`, details);
   }
