@@ -125,4 +125,18 @@ describe('token content', () => {
     expect(page.fields).toMatchObject({ state: 'st' });
     expect(page.fields['code']).toBeTruthy();
   });
+
+  it('an unknown response_mode: AADSTS70007 redirected in the default (query) mode, with the state', async () => {
+    const url = new URL(`${emu.authorityHost}/${emu.defaults.tenantId}/oauth2/v2.0/authorize`);
+    for (const [k, v] of Object.entries({ client_id: emu.defaults.publicClientId, response_type: 'code', redirect_uri: 'http://localhost:4000/cb', scope: 'User.Read', state: 'st', response_mode: 'web_message' })) {
+      url.searchParams.set(k, v);
+    }
+    const res = await fetch(url, { dispatcher: agent, redirect: 'manual' });
+    expect(res.status).toBe(302);
+    const back = new URL(res.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe('http://localhost:4000/cb');
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+    expect(back.searchParams.get('error_description')).toMatch(/^AADSTS70007: /);
+    expect(back.searchParams.get('state')).toBe('st');
+  });
 });

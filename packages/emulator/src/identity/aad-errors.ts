@@ -92,6 +92,11 @@ export const AAD_ERRORS = {
     status: 400,
     message: (x) => `The app requested an unsupported grant type '${v(x, 'grantType')}'.`,
   },
+  70007: {
+    error: 'invalid_request',
+    status: 400,
+    message: (x) => `The application returned an unsupported value '${v(x, 'responseMode')}' for the 'response_mode' parameter.`,
+  },
   70008: {
     error: 'invalid_grant',
     status: 400,

@@ -150,6 +150,8 @@ function startAuthorize(state: EmulatorState, ctx: RequestContext, tenantSegment
   const responseModeParam = q.get('response_mode');
   const responseMode: AuthorizeRequest['responseMode'] =
     responseModeParam === 'fragment' || responseModeParam === 'form_post' ? responseModeParam : 'query';
+  // An unknown response_mode is AADSTS70007 (UnsupportedResponseMode), answered in the default mode.
+  const badResponseMode = responseModeParam !== undefined && responseModeParam !== responseMode;
   const areq: AuthorizeRequest = {
     tenantId: app.tenant.id,
     tenantSegment,
@@ -162,6 +164,10 @@ function startAuthorize(state: EmulatorState, ctx: RequestContext, tenantSegment
     codeChallengeMethod: undefined,
     responseMode,
   };
+  if (badResponseMode) {
+    redirectError(state, ctx, areq, new AadFailure(70007, { responseMode: responseModeParam }));
+    return;
+  }
   const responseType = q.get('response_type');
   if (!responseType) {
     redirectError(state, ctx, areq, new AadFailure(900144, { param: 'response_type' }));
