@@ -103,6 +103,10 @@ describe('sign-in flows against the emulator', () => {
           const target = new URL(redirected);
           expect(target.hostname).toBe('localhost');
           target.hostname = '127.0.0.1';
+          // A stray request on the redirect path (a prefetch, another local program) is not the redirect.
+          const stray = await fetch(`${target.origin}${target.pathname}`);
+          expect(stray.status).toBe(404);
+          await stray.text();
           const res = await fetch(target);
           expect(res.status).toBe(200);
           await res.text();

@@ -41,7 +41,10 @@ export async function startLoopbackRedirect(redirectUri: string): Promise<Loopba
   let done = false;
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    if (req.method !== 'GET' || url.pathname !== path || done) {
+    // A request without `code`, `error` or `state` is not the identity platform's redirect (a
+    // stray request, a prefetch): answering it must not end the sign-in.
+    const isRedirect = ['code', 'error', 'state'].some((name) => url.searchParams.has(name));
+    if (req.method !== 'GET' || url.pathname !== path || done || !isRedirect) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
       return;
     }
