@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Directory } from './graph/directory.js';
+import { Directory, type GetUserOptions } from './graph/directory.js';
 import { User } from './graph/user.js';
 import { resolveMainResource } from './main-resource.js';
 import { throwIfAborted, untilAborted } from './abort.js';
@@ -308,10 +308,11 @@ export class Account implements TokenCredential {
    * @example
    * ```ts
    * console.log((await account.getCurrentUser()).displayName);
+   * const me = await account.getCurrentUser({ select: ['displayName', 'department'], signal: AbortSignal.timeout(10_000) });
    * ```
    */
-  async getCurrentUser(): Promise<User> {
-    return this.directory().getCurrentUser();
+  async getCurrentUser(options: GetUserOptions = {}): Promise<User> {
+    return this.directory().getCurrentUser(options);
   }
 
   /** A `User` object for a user id or user principal name (no request is made). */

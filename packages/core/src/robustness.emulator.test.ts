@@ -227,6 +227,8 @@ describe('robustness: backend failures and races around a refresh', () => {
       await expect(impatient).rejects.toThrow('caller gave up');
       await expect(call).rejects.toMatchObject({ name: 'AbortError' });
       expect(typeof (await patient)).toBe('string');
+      await expect(account.getCurrentUser({ signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+      expect((await account.getCurrentUser({ select: ['department'] })).department).toBe('Retail');
       expect(grants('refresh_token')).toBe(before + 1);
       // An already aborted signal makes no request at all.
       const requests = emu.requests().length;
