@@ -14,6 +14,7 @@ describe('Account (no network)', () => {
     expect(() => new Account(['id', 42 as unknown as string])).toThrow(/client secret string/);
     expect(() => new Account(['id'], { authFlowType: 'credentials' })).toThrow(/needs a client secret/);
     expect(() => new Account(['id'], { authFlowType: 'magic' as 'device' })).toThrow(/Unknown authFlowType/);
+    expect(() => new Account(['id', SECRET], { authFlowType: 'device' })).toThrow(/public clients/);
     expect(() => new Account(['id'], { authorityHost: 'http://login.example' })).toThrow(AuthenticationError);
     expect(() => new Account(['id'], { tenantId: 'a/b' })).toThrow(/tenantId/);
   });

@@ -181,6 +181,10 @@ export class Connection implements TokenCredential {
     if (this.authFlowType === 'credentials' && credential === undefined) {
       throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
     }
+    if (this.authFlowType === 'device' && credential !== undefined) {
+      // msal-node offers the device code grant on public clients only; fail here, not after a request.
+      throw new TypeError("authFlowType 'device' is for public clients: pass [clientId] alone (no secret, certificate or assertion)");
+    }
     this.tenantId = options.tenantId ?? 'common';
     if (this.authFlowType === 'credentials' && MULTI_TENANT.has(this.tenantId.toLowerCase())) {
       // As python-o365: app-only tokens come from one directory; Microsoft refuses 'common' for them.
