@@ -47,6 +47,16 @@ describe('tenants', () => {
     }
   });
 
+  it('ROPC (password grant) is refused on /common and /consumers (AADSTS9001023), accepted on /organizations', async () => {
+    const ropc = (tenant: string) =>
+      tokenRequest(emu, agent, { grant_type: 'password', client_id: emu.defaults.publicClientId, username: emu.defaults.username, password: emu.defaults.password, scope: 'User.Read' }, tenant);
+    for (const segment of ['common', 'consumers', 'Common']) {
+      const res = await ropc(segment);
+      expect([segment, res.status, res.body['error'], res.body['error_codes']]).toEqual([segment, 400, 'invalid_request', [9001023]]);
+    }
+    expect((await ropc('organizations')).status).toBe(200);
+  });
+
   it('Graph lists only the users of the token tenant', async () => {
     const token = String((await appToken(FABRIKAM, FABRIKAM_APP, 'fab-secret')).body['access_token']);
     const res = await fetch(`${emu.graphUrl}v1.0/users`, { headers: { authorization: `Bearer ${token}` }, dispatcher: agent });

@@ -235,6 +235,11 @@ export const AAD_ERRORS = {
     status: 401,
     message: () => "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
   },
+  9001023: {
+    error: 'invalid_request',
+    status: 400,
+    message: () => 'The grant type is not supported over the /common or /consumers endpoints. Please use the /organizations or tenant-specific endpoint.',
+  },
   9002313: {
     error: 'invalid_request',
     status: 400,

@@ -36,6 +36,12 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
   const grantType = required(params, 'grant_type');
   ctx.log.grantType = grantType;
   if (!GRANTS.has(grantType)) throw new AadFailure(70003, { grantType });
+  // ROPC needs a directory to check the password against: Entra refuses it on /common and
+  // /consumers (AADSTS9001023) and accepts /organizations and tenant ids.
+  const lowerTenant = tenantSegment.toLowerCase();
+  if (grantType === 'password' && (lowerTenant === 'common' || lowerTenant === 'consumers')) {
+    throw new AadFailure(9001023);
+  }
   const clientId = params.get('client_id') ?? basicCredentials(ctx)?.clientId;
   if (!clientId) throw new AadFailure(900144, { param: 'client_id' });
   ctx.log.clientId = clientId;
