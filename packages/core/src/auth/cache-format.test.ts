@@ -55,6 +55,12 @@ describe('mergeCaches', () => {
     const theirs: CacheJson = { ...structuredClone(base), AccessToken: { a: at('A', 'a9', 900) } };
     expect(mergeCaches(base, ours, theirs)['AccessToken']!['a']!['secret']).toBe('a9');
   });
+  it('when both sides changed one access token, keeps the later expiry (an unsaved older refresh never replaces a newer one)', () => {
+    const older: CacheJson = { ...structuredClone(base), AccessToken: { a: at('A', 'a2', 200) } };
+    const newer: CacheJson = { ...structuredClone(base), AccessToken: { a: at('A', 'a3', 300) } };
+    expect(mergeCaches(base, older, newer)['AccessToken']!['a']!['secret']).toBe('a3');
+    expect(mergeCaches(base, newer, older)['AccessToken']!['a']!['secret']).toBe('a3');
+  });
   it('applies our removals (logout) but not removals we did not make', () => {
     const ours: CacheJson = { AccessToken: { a: at('A', 'a1', 100) }, Account: { A: account('A', 'a@x') } };
     const theirs: CacheJson = { AccessToken: { a: at('A', 'a1', 100) }, Account: { A: account('A', 'a@x'), B: account('B', 'b@x'), C: account('C', 'c@x') } };

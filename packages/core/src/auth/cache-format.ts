@@ -72,12 +72,21 @@ export function mergeCaches(base: CacheJson, ours: CacheJson, theirs: CacheJson)
       if (after === undefined) {
         if (before !== undefined) delete merged[key];
       } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(after)) {
+        // Both sides changed one access token (e.g. our save failed and another process refreshed
+        // meanwhile): the later expiry wins, so a newer token is never replaced by an older one.
+        const stored = merged[key];
+        if (name === 'AccessToken' && stored !== undefined && expiryOf(stored) > expiryOf(after)) continue;
         merged[key] = after;
       }
     }
     result[name] = merged;
   }
   return result;
+}
+
+function expiryOf(entry: CacheEntry): number {
+  const value = Number(entry['expires_on']);
+  return Number.isFinite(value) ? value : 0;
 }
 
 /** An account present in the cache. */
