@@ -732,6 +732,8 @@ export class Connection implements TokenCredential {
   /** Removes one user's tokens (default: the selected user); other users' entries stay. Resolves whether a user was removed. */
   async logout(username?: string): Promise<boolean> {
     await this.#store.ensureLoaded();
+    // A fresh connection over a cache of one user acts for that user (as every other call does).
+    if (username === undefined) this.#account();
     const target = (username ?? this.#username)?.toLowerCase();
     if (!target) return false;
     return this.#store.exclusive(async () => {

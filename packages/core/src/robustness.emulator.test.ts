@@ -209,6 +209,16 @@ describe('robustness: backend failures and races around a refresh', () => {
     expect((await backend.load())!.data).toBe(stored); // nothing was changed or wiped
   });
 
+  it('logout() on a fresh Account over a one-user cache logs that user out', async () => {
+    const backend = new MemoryTokenBackend();
+    await open({ tokenBackend: backend }).authenticate();
+    const fresh = open({ tokenBackend: backend, username: undefined, password: undefined, authFlowType: 'authorization' });
+    expect(await fresh.logout()).toBe(true);
+    expect(await fresh.getAuthenticatedUsernames()).toEqual([]);
+    expect(fresh.username).toBeUndefined();
+    expect(await open({ tokenBackend: backend }).isAuthenticated()).toBe(false);
+  });
+
   describe('AbortSignal', () => {
     it('a caller that aborts stops waiting for a refresh; the shared refresh goes on for the others', async () => {
       const account = open({ tokenBackend: new MemoryTokenBackend() });
