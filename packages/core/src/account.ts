@@ -3,6 +3,7 @@ import { Directory, type GetUserOptions } from './graph/directory.js';
 import { User } from './graph/user.js';
 import { resolveMainResource } from './main-resource.js';
 import { throwIfAborted, untilAborted } from './abort.js';
+import { AuthenticationError } from './errors.js';
 import { redactData } from './redact.js';
 import { readLine, writeLine } from './auth/console-prompt.js';
 import type { Credentials } from './auth/credentials.js';
@@ -206,7 +207,7 @@ export class Account implements TokenCredential {
         let fromHandler: Promise<string>;
         if (handleConsent) {
           // The handler may return the redirected URL itself, or '' and let the browser hit the loopback server.
-          fromHandler = Promise.resolve(handleConsent(url)).then((pasted) => (pasted && pasted.trim() ? pasted : loopback.redirected));
+          fromHandler = callConsentHandler(handleConsent, url).then((pasted) => (pasted && pasted.trim() ? pasted : loopback.redirected));
         } else {
           this.#write(`Open this URL in a browser to sign in:\n${url}`);
           fromHandler = loopback.redirected;
@@ -223,7 +224,7 @@ export class Account implements TokenCredential {
     const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri, ...urlOptions });
     let pasted: string;
     if (handleConsent) {
-      pasted = await untilAborted(Promise.resolve(handleConsent(url)), options.signal);
+      pasted = await untilAborted(callConsentHandler(handleConsent, url), options.signal);
     } else {
       this.#write(`Visit the following url to give consent:\n${url}`);
       pasted = await untilAborted((this.#options.input ?? readLine)('Paste the authenticated url here:\n'), options.signal);
@@ -350,5 +351,14 @@ export class Account implements TokenCredential {
 
   toString(): string {
     return `Account(${this.connection.clientId}${this.username ? `, ${this.username}` : ''})`;
+  }
+}
+
+/** Runs the caller's consent handler; its failure becomes a typed error (as the device code callback's does). */
+async function callConsentHandler(handleConsent: ConsentHandler, url: string): Promise<string> {
+  try {
+    return await handleConsent(url);
+  } catch (error) {
+    throw new AuthenticationError('The consent handler failed; sign-in cancelled', { cause: error });
   }
 }

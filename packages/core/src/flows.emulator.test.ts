@@ -92,6 +92,24 @@ describe('sign-in flows against the emulator', () => {
     });
   });
 
+  it('a consent handler that throws gives a typed error with the cause, console and loopback alike', async () => {
+    const failure = new Error('browser could not be opened');
+    for (const redirectUri of [undefined, 'http://localhost']) {
+      const account = track(new Account([emu.defaults.publicClientId], options({ authFlowType: 'public' })));
+      const error = (await account
+        .authenticate({
+          ...(redirectUri ? { redirectUri } : {}),
+          handleConsent: () => {
+            throw failure;
+          },
+        })
+        .catch((e: unknown) => e)) as AuthenticationError;
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.message).toMatch(/consent handler failed/);
+      expect(error.cause).toBe(failure);
+    }
+  });
+
   describe('loopback redirect', () => {
     it('catches the redirect on http://localhost itself', async () => {
       const account = track(new Account([emu.defaults.publicClientId], options({ authFlowType: 'public' })));
