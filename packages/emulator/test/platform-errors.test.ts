@@ -162,6 +162,10 @@ describe('user credentials and scopes', () => {
     expectAadError(await ropc({ scope: 'User.Fly' }), 400, 'invalid_scope', 70011);
     expectAadError(await ropc({ scope: 'https://graph.microsoft.com/.default User.Read' }), 400, 'invalid_scope', 70011);
     expectAadError(await ropc({ scope: 'https://contoso.example/Things.Read' }), 400, 'invalid_resource', 500011);
+    // Scopes of two resources in one request: AADSTS700022 (InvalidMultipleResourcesScope).
+    expectAadError(await ropc({ scope: 'User.Read https://contoso.example/Things.Read offline_access' }), 400, 'invalid_scope', 700022);
+    // Graph by URI and by app id is still one resource.
+    expect((await ropc({ scope: 'https://graph.microsoft.com/User.Read 00000003-0000-0000-c000-000000000000/User.ReadBasic.All' })).status).toBe(200);
     expectAadError(await tokenRequest(emu, agent, { grant_type: 'client_credentials', client_id: emu.defaults.clientId, client_secret: emu.defaults.clientSecret, scope: 'User.Read' }), 400, 'invalid_scope', 1002012);
   });
 

@@ -182,6 +182,11 @@ export const AAD_ERRORS = {
     status: 503,
     message: () => 'A transient error has occurred. Please try again.',
   },
+  700022: {
+    error: 'invalid_scope',
+    status: 400,
+    message: (x) => `The provided value for the input parameter scope '${v(x, 'scope')}' is not valid because it contains more than one resource. Request tokens for one resource at a time.`,
+  },
   700024: {
     error: 'invalid_client',
     status: 401,

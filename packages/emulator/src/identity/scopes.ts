@@ -101,6 +101,16 @@ export function parseScopes(raw: string, tenantLabel: string): ParsedScopes {
     resourcePrefix: undefined,
     audience: GRAPH_APP_ID,
   };
+  // One token is for one resource: scopes of several resources are AADSTS700022
+  // (InvalidMultipleResourcesScope), before any of them is looked up.
+  const resources = new Set<string>();
+  for (const token of tokens) {
+    if ((OIDC_SCOPES as readonly string[]).includes(token.toLowerCase())) continue;
+    const slash = token.lastIndexOf('/');
+    const prefix = slash >= 0 ? token.slice(0, slash) : GRAPH_RESOURCE;
+    resources.add(resourceOf(prefix) ? GRAPH_RESOURCE : prefix.toLowerCase().replace(/\/+$/, ''));
+  }
+  if (resources.size > 1) throw new AadFailure(700022, { scope: raw });
   for (const token of tokens) {
     const lower = token.toLowerCase();
     if ((OIDC_SCOPES as readonly string[]).includes(lower)) {
