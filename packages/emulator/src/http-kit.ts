@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AadFailure } from './identity/aad-errors.js';
-import type { RecordedRequest } from './request-log.js';
+import { logText, type RecordedRequest } from './request-log.js';
 
 /** Default cap on request bodies. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -88,7 +88,7 @@ export function createContext(
     correlationId: sent ?? randomUUID(),
     clientRequestId: sent,
     traceId: randomUUID(),
-    log: { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, status: 0, time: now },
+    log: { method: logText((req.method ?? 'GET').toUpperCase(), 32), path: logText(url.pathname, 2048), status: 0, time: now },
   };
 }
 

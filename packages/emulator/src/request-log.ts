@@ -40,3 +40,13 @@ export class RequestLog {
     this.entries = [];
   }
 }
+
+/**
+ * Log fields come from client input (a 1 MB client_id is a valid body): clip them so that the log
+ * is bounded in bytes, not only in entries. The copy goes through a Buffer so that the kept text
+ * is a fresh string, not a slice that keeps the whole input alive.
+ */
+export function logText(text: string, max = 256): string {
+  if (text.length <= max) return text;
+  return `${Buffer.from(text.slice(0, max), 'utf8').toString('utf8')}…`;
+}

@@ -58,6 +58,21 @@ describe('concurrency', () => {
   });
 });
 
+describe('request log', () => {
+  it('keeps at most 256 characters of a client-supplied client_id or grant_type', async () => {
+    emu.clearRequests();
+    const huge = 'z'.repeat(500_000);
+    const res = await tokenRequest(emu, agent, { grant_type: `urn:${huge}`, client_id: huge });
+    expect(res.status).toBe(400);
+    const [entry] = emu.requests();
+    expect(entry!.grantType!.length).toBeLessThanOrEqual(257);
+    expect(entry!.clientId ?? '').toBe('');
+    const res2 = await tokenRequest(emu, agent, { grant_type: 'client_credentials', client_id: huge, client_secret: 'x', scope: 'https://graph.microsoft.com/.default' });
+    expect(res2.body['error_codes']).toEqual([700016]);
+    expect(emu.requests()[1]!.clientId).toBe(`${'z'.repeat(256)}…`);
+  });
+});
+
 describe('slow clients', () => {
   it('a request whose body never arrives gets 408 in the platform shape; the server keeps answering', async () => {
     const socket = await rawSocket(emu);

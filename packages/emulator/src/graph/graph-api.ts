@@ -7,6 +7,7 @@ import type { TenantModel } from '../directory.js';
 import type { SeedUser } from '../seed.js';
 import type { EmulatorState } from '../state.js';
 import { compileFilter, compileOrderBy, ODataQueryError } from './odata-query.js';
+import { logText } from '../request-log.js';
 
 /** A Graph error answer, thrown inside handlers. */
 export class GraphFailure extends Error {
@@ -120,7 +121,7 @@ function authenticate(state: EmulatorState, ctx: RequestContext): Caller {
     throw unauthorized(state, 'Access token validation failure. Invalid issuer.');
   }
   const appId = typeof p['appid'] === 'string' ? p['appid'] : '';
-  ctx.log.clientId = appId;
+  ctx.log.clientId = logText(appId);
   const split = (v: unknown) => new Set(typeof v === 'string' ? v.split(' ').filter(Boolean) : []);
   const roles = new Set(Array.isArray(p['roles']) ? (p['roles'] as unknown[]).filter((r): r is string => typeof r === 'string') : []);
   if (p['idtyp'] === 'app' || p['scp'] === undefined) {

@@ -17,6 +17,7 @@ import { randomToken, type Amr, type AuthorizeRequest, type SignInTransaction } 
 import { errorPage, formPostPage, mfaPage, signInPage } from './pages.js';
 import { parseScopes } from './scopes.js';
 import { grantedPermissions } from './token-issuer.js';
+import { logText } from '../request-log.js';
 
 /** Name of the session cookie, as Entra's. */
 export const SESSION_COOKIE = 'ESTSAUTH';
@@ -130,7 +131,7 @@ function startAuthorize(state: EmulatorState, ctx: RequestContext, tenantSegment
     }
     const clientId = q.get('client_id');
     if (!clientId) throw new AadFailure(900144, { param: 'client_id' });
-    ctx.log.clientId = clientId;
+    ctx.log.clientId = logText(clientId);
     const tenant = resolveTenant(state, tenantSegment, clientId);
     app = resolveApp(tenant, clientId, tenantSegment);
     const requested = q.get('redirect_uri');

@@ -8,6 +8,7 @@ import { randomToken, randomUserCode, type Amr, type DeviceAuthorization } from 
 import { deviceCodePage, messagePage, mfaPage, signInPage } from './pages.js';
 import { parseScopes } from './scopes.js';
 import { tokenHeaders } from './token-endpoint.js';
+import { logText } from '../request-log.js';
 
 /** Path of the device-login page. */
 export const DEVICE_LOGIN_PATH = '/devicelogin';
@@ -19,7 +20,7 @@ export function handleDeviceCode(state: EmulatorState, ctx: RequestContext, tena
   rejectDuplicates(params);
   const clientId = params.get('client_id');
   if (!clientId) throw new AadFailure(900144, { param: 'client_id' });
-  ctx.log.clientId = clientId;
+  ctx.log.clientId = logText(clientId);
   const tenant = resolveTenant(state, tenantSegment, clientId);
   const app = resolveApp(tenant, clientId, tenantSegment);
   const scope = params.get('scope');

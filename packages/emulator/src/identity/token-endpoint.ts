@@ -6,6 +6,7 @@ import { authenticateClient, basicCredentials, resolveApp, resolveTenant } from 
 import { checkUserCanSignIn } from './sign-in.js';
 import { parseScopes } from './scopes.js';
 import { issueAppToken, issueUserTokens } from './token-issuer.js';
+import { logText } from '../request-log.js';
 
 const DEVICE_CODE_GRANTS = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
 const GRANTS = new Set(['client_credentials', 'authorization_code', 'refresh_token', 'password', ...DEVICE_CODE_GRANTS]);
@@ -34,7 +35,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
   const params = formParams(ctx);
   rejectDuplicates(params);
   const grantType = required(params, 'grant_type');
-  ctx.log.grantType = grantType;
+  ctx.log.grantType = logText(grantType);
   if (!GRANTS.has(grantType)) throw new AadFailure(70003, { grantType });
   // ROPC needs a directory to check the password against: Entra refuses it on /common and
   // /consumers (AADSTS9001023) and accepts /organizations and tenant ids.
@@ -44,7 +45,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
   }
   const clientId = params.get('client_id') ?? basicCredentials(ctx)?.clientId;
   if (!clientId) throw new AadFailure(900144, { param: 'client_id' });
-  ctx.log.clientId = clientId;
+  ctx.log.clientId = logText(clientId);
   const tenant = resolveTenant(state, tenantSegment, clientId);
   const app = resolveApp(tenant, clientId, tenantSegment);
   const basicId = basicCredentials(ctx)?.clientId;
