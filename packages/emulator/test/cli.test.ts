@@ -78,5 +78,12 @@ describe('o365-emulator CLI', () => {
     const badSeed = run(['--seed', join(dir, 'seed.json')]);
     expect(await badSeed.exited).toBe(2);
     expect(badSeed.stderr()).toContain('invalid emulator seed');
+    writeFileSync(join(dir, 'broken.json'), '{"tenants": [');
+    const broken = run(['--seed', join(dir, 'broken.json')]);
+    expect(await broken.exited).toBe(2);
+    expect(broken.stderr()).toContain(`cannot read seed ${join(dir, 'broken.json')}`);
+    const missing = run(['--seed', join(dir, 'nope.json')]);
+    expect(await missing.exited).toBe(2);
+    expect(missing.stderr()).toContain('ENOENT');
   });
 });

@@ -45,6 +45,10 @@ const cases: Case[] = [
   { name: 'duplicated grant_type', method: 'POST', path: token, body: 'grant_type=password&grant_type=client_credentials', headers: FORM, status: 400, shape: 'aad', code: 9002313 },
   { name: 'duplicated client_id', method: 'POST', path: token, body: 'grant_type=client_credentials&client_id=a&client_id=b', headers: FORM, status: 400, shape: 'aad', code: 9002313 },
   { name: 'unknown grant type', method: 'POST', path: token, body: 'grant_type=urn:x:magic', headers: FORM, status: 400, shape: 'aad', code: 70003 },
+  { name: 'repeated scope', method: 'POST', path: token, body: () => `${form(cc())}&scope=User.Read`, headers: FORM, status: 400, shape: 'aad', code: 9002313 } as unknown as Case,
+  // Entra reads token parameters from the body only: in the query string they are missing.
+  { name: 'token parameters in the query string of a POST', method: 'POST', path: () => `/${emu.defaults.tenantId}/oauth2/v2.0/token?${form(cc())}`, body: '', headers: FORM, status: 400, shape: 'aad', code: 900144 },
+  { name: 'multipart body', method: 'POST', path: token, body: '--x\r\nContent-Disposition: form-data; name="grant_type"\r\n\r\nclient_credentials\r\n--x--\r\n', headers: { 'content-type': 'multipart/form-data; boundary=x' }, status: 400, shape: 'aad', code: 900144 },
   { name: 'JSON body (wrong content type)', method: 'POST', path: token, body: JSON.stringify({ grant_type: 'client_credentials' }), headers: { 'content-type': 'application/json' }, status: 400, shape: 'aad', code: 900144 },
   { name: 'no content type', method: 'POST', path: token, body: 'grant_type=client_credentials', status: 400, shape: 'aad', code: 900144 },
   { name: 'binary garbage', method: 'POST', path: token, body: Buffer.from([0, 1, 2, 0xff, 0xfe, 0x3d, 0x26, 0x80]), headers: FORM, status: 400, shape: 'aad' },
