@@ -12,6 +12,7 @@ import { RequestLog, type RecordedRequest } from './request-log.js';
 import { validateSeed, type EmulatorSeed } from './seed.js';
 import { createEmulatorServer, silentLogger, type EmulatorLogger } from './server.js';
 import type { EmulatorState } from './state.js';
+import { httpsOrigin } from './origin.js';
 
 /**
  * Options of `startEmulator`.
@@ -194,8 +195,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     });
   });
   const port = (server.address() as AddressInfo).port;
-  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  state.url = `https://${urlHost}:${port}`;
+  state.url = httpsOrigin(host, port);
   let stopped: Promise<void> | undefined;
   const faults = state.faults;
   return {
