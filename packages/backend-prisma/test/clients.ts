@@ -1,16 +1,18 @@
-/** Real Prisma 7 clients (driver adapters) for the tests: the shared PostgreSQL server and SQLite files. */
+/** Real Prisma 7 clients (driver adapters) for the tests: the shared PostgreSQL and MariaDB servers and SQLite files. */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import Database from 'better-sqlite3';
+import { PrismaClient as MysqlPrismaClient } from './generated/mysql/client/client';
 import { PrismaClient as PgPrismaClient } from './generated/postgresql/client/client';
 import { PrismaClient as SqlitePrismaClient } from './generated/sqlite/client/client';
 
-export type TestPrismaClient = PgPrismaClient | SqlitePrismaClient;
+export type TestPrismaClient = PgPrismaClient | SqlitePrismaClient | MysqlPrismaClient;
 
 export function postgresUrl(): string {
   const url = process.env.O365_PRISMA_TEST_PG_URL;
@@ -20,6 +22,34 @@ export function postgresUrl(): string {
 
 export function postgresClient(url = postgresUrl()): PgPrismaClient {
   return new PgPrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 5 }) });
+}
+
+export function mariadbUrl(): string {
+  const url = process.env.O365_PRISMA_TEST_MARIADB_URL;
+  if (!url) throw new Error('O365_PRISMA_TEST_MARIADB_URL is not set: run the tests through jest (test/global-setup.ts starts MariaDB)');
+  return url;
+}
+
+/**
+ * A client of the shared MariaDB server (the shipped MySQL model) as the least-privileged
+ * application user. `foundRows: false` makes affected-row counts count changed rows only, as
+ * MySQL's own protocol default does (the `mariadb` driver's default is `true`).
+ */
+export function mariadbClient(options: { url?: string; foundRows?: boolean; acquireTimeout?: number } = {}): MysqlPrismaClient {
+  const url = new URL(options.url ?? mariadbUrl());
+  return new MysqlPrismaClient({
+    adapter: new PrismaMariaDb({
+      host: url.hostname,
+      port: Number(url.port),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1),
+      connectionLimit: 5,
+      connectTimeout: 5000,
+      ...(options.foundRows === undefined ? {} : { foundRows: options.foundRows }),
+      ...(options.acquireTimeout === undefined ? {} : { acquireTimeout: options.acquireTimeout }),
+    }),
+  });
 }
 
 const sqlDir = join(__dirname, '..', 'sql');

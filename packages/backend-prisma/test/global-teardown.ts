@@ -1,4 +1,10 @@
 export default async function globalTeardown(): Promise<void> {
-  globalThis.__O365_PRISMA_PG__?.stop();
-  globalThis.__O365_PRISMA_PG__ = undefined;
+  try {
+    globalThis.__O365_PRISMA_PG__?.stop();
+  } finally {
+    globalThis.__O365_PRISMA_PG__ = undefined;
+    const maria = globalThis.__O365_PRISMA_MARIADB__;
+    globalThis.__O365_PRISMA_MARIADB__ = undefined;
+    await maria?.stop();
+  }
 }
