@@ -312,7 +312,9 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
     const { count } = await this.#call('save the token cache to', [data, current], () =>
       this.#delegate.updateMany({ where: { ...this.#where, [this.#tokenField]: current }, data: { [this.#tokenField]: data } }),
     );
-    if (count === 0) throw await this.#conflict(expected);
+    // MySQL counts changed rows, not matched ones (unless the driver sets CLIENT_FOUND_ROWS):
+    // rewriting the same text reports 0. It is a success if the row still holds that text.
+    if (count === 0 && !(data === current && (await this.#holds(data)))) throw await this.#conflict(expected);
     return { version: hashVersion(data) };
   }
 
@@ -357,6 +359,14 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
         const row = await this.#findRow('load the token cache from');
         return row && this.#tokenOf(row) === data ? { version: String(this.#intVersion(row)) } : {};
       }
+      if (!this.#versionField) {
+        // MySQL counts changed rows, not matched ones (unless the driver sets CLIENT_FOUND_ROWS):
+        // without a version to bump, rewriting the text already stored reports 0 rows although
+        // the row exists. A row holding other text appeared meanwhile: write again.
+        const row = await this.#findRow('load the token cache from');
+        if (row && this.#tokenOf(row) === data) return { version: hashVersion(data) };
+        if (row) continue;
+      }
       if (!this.#createData) throw this.#missingRow();
       const created = await this.#create(data);
       if (created) return created;
@@ -365,6 +375,12 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
       backend: BACKEND,
       location: this.#location,
     });
+  }
+
+  /** Whether the row exists and holds exactly `data`. */
+  async #holds(data: string): Promise<boolean> {
+    const row = await this.#findRow('load the token cache from');
+    return row !== undefined && this.#tokenOf(row) === data;
   }
 
   /** Creates the row; `undefined` when another writer created it first (unique violation). */
