@@ -1,7 +1,7 @@
 /**
  * Issue 4's "done means": two processes refreshing through the Prisma/PostgreSQL backend at the
- * same moment make one token request, and both end with the same, newest cache. Also on SQLite,
- * with the row-lease lock.
+ * same moment make one token request, and both end with the same, newest cache. Also on SQLite and
+ * MariaDB, with the row-lease lock.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -12,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Account, MSGraphProtocol } from '@o365/core';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { PrismaTokenBackend, type PrismaLockStrategy } from '../src/index';
-import { createSqliteDatabase, postgresClient, postgresUrl, uniqueKey, type TestPrismaClient } from './clients';
+import { createSqliteDatabase, mariadbClient, mariadbUrl, postgresClient, postgresUrl, uniqueKey, type TestPrismaClient } from './clients';
 
 const pg = postgresClient();
+const maria = mariadbClient();
 const sqlite = createSqliteDatabase();
 const sqliteClient = sqlite.client();
 let emu: Emulator;
@@ -26,7 +27,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await emu?.stop();
-  await Promise.all([pg.$disconnect(), sqliteClient.$disconnect()]);
+  await Promise.all([pg.$disconnect(), maria.$disconnect(), sqliteClient.$disconnect()]);
   sqlite.cleanup();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -74,7 +75,7 @@ function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithou
 
 interface Database {
   name: string;
-  kind: 'postgresql' | 'sqlite';
+  kind: 'postgresql' | 'sqlite' | 'mariadb';
   prisma: () => TestPrismaClient;
   url: () => string;
   lockStrategy: () => PrismaLockStrategy;
@@ -93,6 +94,13 @@ const databases: Database[] = [
     kind: 'sqlite',
     prisma: () => sqliteClient,
     url: () => sqlite.file,
+    lockStrategy: () => ({ type: 'row-lease', field: 'lockedUntil' }),
+  },
+  {
+    name: 'MariaDB (row lease)',
+    kind: 'mariadb',
+    prisma: () => maria,
+    url: mariadbUrl,
     lockStrategy: () => ({ type: 'row-lease', field: 'lockedUntil' }),
   },
 ];
