@@ -34,9 +34,12 @@ const APP_PASSWORD = 'o365-test-password';
 export const DATABASE = 'o365_test';
 
 /** The MariaDB server binaries, or a clear error. */
-export function mariadbBinaries(): { installDb: string; server: string } {
-  const installDb = INSTALL_DB.find((p) => existsSync(p));
-  const server = SERVER.find((p) => existsSync(p));
+export function mariadbBinaries(candidates: { installDb: readonly string[]; server: readonly string[] } = { installDb: INSTALL_DB, server: SERVER }): {
+  installDb: string;
+  server: string;
+} {
+  const installDb = candidates.installDb.find((p) => existsSync(p));
+  const server = candidates.server.find((p) => existsSync(p));
   if (!installDb || !server) {
     throw new Error(
       `MariaDB server binaries not found (need mariadb-install-db in /usr/bin and mariadbd in /usr/sbin). ` +
@@ -139,9 +142,9 @@ export async function startMariaDb(): Promise<MariaDbServer> {
         '--innodb-log-file-size=8M',
         '--innodb-flush-log-at-trx-commit=0',
         '--max-connections=200',
-        // Caches of a few MB travel in one packet; this is MariaDB's default, stated so that the
-        // large-cache tests do not depend on a distribution's config.
-        '--max-allowed-packet=16M',
+        // MySQL 8's default (MariaDB's is 16M), so that a cache over 16 MB meets the MEDIUMTEXT
+        // column's limit rather than the packet's.
+        '--max-allowed-packet=64M',
       ],
       { stdio: 'ignore', cwd: dir, env: { ...process.env, LC_ALL: 'C' } },
     );

@@ -62,13 +62,15 @@ describe('the shipped MySQL table', () => {
     await expect(backend.load()).resolves.toEqual({ data: large, version });
   });
 
-  it('a cache over 16 MB fails with a TokenBackendError that does not quote it, and keeps the previous copy', async () => {
+  it('a cache over 16 MB (MEDIUMTEXT) fails with a TokenBackendError that does not quote it, and keeps the previous copy', async () => {
     const backend = await makeBackend(storageModes[0]!, matchedRows, uniqueKey());
     const { version } = await backend.save('{"good":true}');
     const huge = `{"refresh_secret_abcdef":"${'x'.repeat(17 * 1024 * 1024)}"}`;
     const err = await backend.save(huge, { expectedVersion: version! }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TokenBackendError);
     expect(inspect(err, { depth: 20 })).not.toContain('refresh_secret_abcdef');
+    // The column's limit, not the packet's: the test server allows 64 MB packets, as MySQL 8 does.
+    expect((err as Error).message).toMatch(/P2000 .*too long for the column's type/);
     await expect(backend.load()).resolves.toEqual({ data: '{"good":true}', version });
   });
 
