@@ -9,8 +9,8 @@ const { createHash } = require('node:crypto');
 const { existsSync, mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
-// mysql has no server in the tests: generating its client proves the shipped MySQL model is valid
-// and lets delegate-types.check.ts type-check it.
+// The mysql client runs against the MariaDB server global-setup.ts starts (tables from the shipped
+// MySQL SQL); delegate-types.check.ts type-checks it as well.
 const PROVIDERS = ['postgresql', 'sqlite', 'mysql'];
 const packageDir = resolve(__dirname, '..');
 const generatedDir = join(packageDir, 'test', 'generated');
