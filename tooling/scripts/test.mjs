@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm test`: the one command that runs every test of the repository, on a fresh machine too.
 // 1. makes sure the Debian packages some suites need are present (PostgreSQL server binaries for
-//    the Prisma backend, MSAL Python for interop), installing them when running as root,
+//    and MariaDB for the Prisma backend, MSAL Python for interop), installing them as root,
 // 2. builds the packages (spawned child processes and the CLI use the built output),
 // 3. runs jest once over every package and prints the totals as one line `N passed, N failed`.
 import { spawnSync } from 'node:child_process';
@@ -25,10 +25,11 @@ function postgresBinDir() {
   return undefined;
 }
 
-// Debian packages some suites run against for real: a PostgreSQL server (the Prisma backend) and
-// MSAL Python (token-cache interop with python-o365 2.1).
+// Debian packages some suites run against for real: PostgreSQL and MariaDB servers (the Prisma
+// backend's tests start their own) and MSAL Python (token-cache interop with python-o365 2.1).
 const debianNeeds = [
   { pkg: 'postgresql', present: () => postgresBinDir() !== undefined },
+  { pkg: 'mariadb-server', present: () => ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].some((f) => existsSync(f)) },
   { pkg: 'python3-msal', present: () => spawnSync('/usr/bin/python3', ['-c', 'import msal']).status === 0 },
 ];
 const missing = debianNeeds.filter((need) => !need.present()).map((need) => need.pkg);
