@@ -53,8 +53,8 @@ export function quantile(samples: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-/** One table line: the backend's p50/p95, the baseline's, and backend/baseline for each. */
-export function formatRow(label: string, samples: PairedSamples, labelWidth: number): string {
+/** One table line: the backend's p50/p95, the baseline's, backend/baseline for each, and `suffix`. */
+export function formatRow(label: string, samples: PairedSamples, labelWidth: number, suffix = ''): string {
   const b50 = quantile(samples.backend, 0.5);
   const b95 = quantile(samples.backend, 0.95);
   const r50 = quantile(samples.baseline, 0.5);
@@ -63,14 +63,14 @@ export function formatRow(label: string, samples: PairedSamples, labelWidth: num
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(6);
   return (
     `${label.padEnd(labelWidth)} ${ms(b50)} ${ms(b95)}   ${ms(r50)} ${ms(r95)}   ` +
-    `${ratio(b50, r50)} ${ratio(b95, r95)}  ${String(samples.backend.length).padStart(4)}`
+    `${ratio(b50, r50)} ${ratio(b95, r95)}  ${String(samples.backend.length).padStart(4)}${suffix}`
   );
 }
 
-export function formatHeader(labelWidth: number): string {
+export function formatHeader(labelWidth: number, suffix = ''): string {
   return (
     `${''.padEnd(labelWidth)} ${'backend (ms)'.padStart(15)}   ${'baseline (ms)'.padStart(15)}   ${'backend/baseline'.padStart(13)}\n` +
     `${'operation'.padEnd(labelWidth)} ${'p50'.padStart(7)} ${'p95'.padStart(7)}   ${'p50'.padStart(7)} ${'p95'.padStart(7)}   ` +
-    `${'p50'.padStart(6)} ${'p95'.padStart(6)}  ${'n'.padStart(4)}`
+    `${'p50'.padStart(6)} ${'p95'.padStart(6)}  ${'n'.padStart(4)}${suffix}`
   );
 }
