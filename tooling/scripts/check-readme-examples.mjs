@@ -50,6 +50,23 @@ const READMES = [
         type: 'AccountOptions',
       },
     ],
+    mentions: [
+      // `authenticate({ requestedScopes, scopes, ... })` and `FileSystemTokenBackend({ tokenPath?, ... })`
+      { kind: 'call-options', section: 'Options', module: '@o365/core', methodsOf: 'Account' },
+      { kind: 'call-options', section: 'Token backends', module: '@o365/core' },
+      { kind: 'exports', section: 'Errors', module: '@o365/core', firstColumn: true },
+      {
+        kind: 'exports',
+        section: 'Token backends',
+        module: '@o365/core',
+        firstColumn: true,
+        elsewhere: {
+          AWSS3Backend: '@o365/backend-s3',
+          AWSSecretsBackend: '@o365/backend-secrets-manager',
+          PrismaTokenBackend: '@o365/backend-prisma',
+        },
+      },
+    ],
   },
   {
     file: 'packages/emulator/README.md',
@@ -61,6 +78,11 @@ const READMES = [
       Account: "import { Account } from '@o365/core';",
       MSGraphProtocol: "import { MSGraphProtocol } from '@o365/core';",
     },
+    mentions: [
+      // The members table: `emu.url`, `emu.clock.now()` / `emu.clock.advance(seconds)`, `.clear()`...
+      { kind: 'members', section: 'API', object: 'emu', type: "import('@o365/emulator').Emulator", firstColumn: true },
+      { kind: 'exports', section: 'API', module: '@o365/emulator', startsWith: 'Also exported', ignore: ['code'] },
+    ],
   },
   {
     file: 'packages/backend-s3/README.md',
@@ -68,11 +90,23 @@ const READMES = [
       AWSS3Backend: "import { AWSS3Backend } from '@o365/backend-s3';",
     },
     options: [{ section: 'Options', module: '@o365/backend-s3', type: 'AWSS3BackendOptions' }],
+    mentions: [
+      {
+        kind: 'members',
+        section: 'Options',
+        startsWith: 'Members besides',
+        type: "import('@o365/backend-s3').AWSS3Backend",
+        ignore: ['TokenBackend'],
+      },
+    ],
   },
   {
     file: 'packages/backend-secrets-manager/README.md',
     preamble: {},
     options: [{ section: 'Options', module: '@o365/backend-secrets-manager', type: 'AWSSecretsBackendOptions' }],
+    mentions: [
+      { kind: 'members', section: 'Example', startsWith: 'Credentials come from', object: 'backend', type: "import('@o365/backend-secrets-manager').AWSSecretsBackend" },
+    ],
   },
   {
     file: 'packages/backend-prisma/README.md',
@@ -106,6 +140,15 @@ export declare class PrismaClient {
 `,
     },
     options: [{ section: 'Options', module: '@o365/backend-prisma', type: 'PrismaTokenBackendOptions' }],
+    mentions: [
+      {
+        kind: 'members',
+        section: 'Options',
+        startsWith: 'Members besides',
+        type: "import('@o365/backend-prisma').PrismaTokenBackend",
+        ignore: ['TokenBackend', 'lockStrategy', 'PrismaTokenBackend', 'util'],
+      },
+    ],
   },
   {
     file: 'tooling/backend-testkit/README.md',
@@ -128,6 +171,9 @@ export declare class MyBackend implements TokenBackend {
 `,
     },
     options: [{ section: 'Options', module: '@o365/backend-testkit', type: 'TokenBackendConformanceOptions' }],
+    mentions: [
+      { kind: 'exports', section: 'Without jest', module: '@o365/backend-testkit', startsWith: 'Every check' },
+    ],
   },
 ];
 
@@ -235,6 +281,97 @@ for (const readme of READMES) {
   }
 }
 
+// 3b. API names the prose and tables mention (members, exports, option names in `f({ a, b })`)
+//     become one synthetic module per README whose statements each come from one README line.
+function sectionText(text, heading) {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => new RegExp(`^#{2,4} ${heading}\\s*$`).test(l));
+  if (start < 0) return undefined;
+  const level = /^#+/.exec(lines[start])[0].length;
+  let end = start + 1;
+  while (end < lines.length && !(/^#+ /.test(lines[end]) && /^#+/.exec(lines[end])[0].length <= level)) end++;
+  return { text: lines.slice(start + 1, end), line: start + 2 };
+}
+/** The [line, text] pairs a mention rule looks at: a section, optionally one paragraph of it. */
+function mentionLines(text, rule) {
+  const section = sectionText(text, rule.section);
+  if (!section) return undefined;
+  let pairs = section.text.map((t, i) => [section.line + i, t]);
+  if (rule.startsWith) {
+    const at = pairs.findIndex(([, t]) => t.startsWith(rule.startsWith));
+    if (at < 0) return undefined;
+    const end = pairs.findIndex(([, t], i) => i > at && t.trim() === '');
+    pairs = pairs.slice(at, end < 0 ? undefined : end);
+  }
+  if (rule.firstColumn) {
+    pairs = pairs.filter(([, t]) => /^\|/.test(t) && !/^\|\s*-/.test(t)).map(([n, t]) => [n, t.split('|')[1] ?? '']);
+  }
+  return pairs;
+}
+const identifierPath = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
+let mentionCount = 0;
+for (const readme of READMES) {
+  if (!readme.mentions) continue;
+  const text = fs.readFileSync(path.join(root, readme.file), 'utf8');
+  const header = [];
+  const body = []; // [readmeLine, statement]
+  readme.mentions.forEach((rule, r) => {
+    const pairs = mentionLines(text, rule);
+    if (!pairs) {
+      report(`${readme.file} (## ${rule.section})`, `text for a mention check not found (${rule.startsWith ?? rule.kind})`);
+      return;
+    }
+    if (rule.kind === 'members') {
+      header.push(`declare const __m${r}: ${rule.type};`);
+      for (const [n, t] of pairs) {
+        let last = [];
+        for (const [, raw] of t.matchAll(/`([^`]+)`/g)) {
+          let expr = raw.replace(/^await /, '').replace(/\([^()]*\)/g, '');
+          if (expr.startsWith('.')) expr = [...last.slice(0, -1)].join('.') + expr;
+          else if (rule.object) {
+            if (!expr.startsWith(`${rule.object}.`)) continue;
+            expr = expr.slice(rule.object.length + 1);
+          }
+          if (!identifierPath.test(expr) || rule.ignore?.includes(expr.split('.')[0])) continue;
+          last = expr.split('.');
+          body.push([n, `void __m${r}.${expr};`]);
+          mentionCount++;
+        }
+      }
+    } else if (rule.kind === 'exports') {
+      for (const [n, t] of pairs) {
+        for (const [, name] of t.matchAll(/`([A-Za-z_$][\w$]*)(?:\([^`]*\))?`/g)) {
+          if (!rule.ignore?.includes(name)) {
+            const module = rule.elsewhere?.[name] ?? rule.module;
+            body.push([n, `type __e${body.length} = typeof import('${module}').${name};`]);
+            mentionCount++;
+          }
+        }
+      }
+    } else if (rule.kind === 'call-options') {
+      for (const [n, t] of pairs) {
+        for (const [, callee, inner] of t.matchAll(/`([A-Za-z_$][\w$]*)\(\{([^`]*)\}\)`/g)) {
+          const names = inner.split(',').map((x) => x.trim().replace(/\?$|\s*=.*$/, '')).filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+          const type = rule.methodsOf
+            ? `NonNullable<Parameters<import('${rule.module}').${rule.methodsOf}['${callee}']>[0]>`
+            : `NonNullable<ConstructorParameters<typeof import('${rule.module}').${callee}>[0]>`;
+          const v = `__c${body.length}`;
+          header.push(`declare const ${v}: ${type};`);
+          for (const name of names) {
+            body.push([n, `void ${v}.${name};`]);
+            mentionCount++;
+          }
+        }
+      }
+    }
+  });
+  const slug = readme.file.replace(/\/README\.md$|README\.md$/, '').replace(/[^a-z0-9]+/gi, '-') || 'root';
+  const file = path.join(tmp, slug, 'mentions.ts');
+  header.push('export {};');
+  fs.writeFileSync(file, `${header.join('\n')}\n${body.map(([, stmt]) => stmt).join('\n')}\n`);
+  compiled.push({ file, readme: readme.file, line: 0, headerLines: header.length, lineMap: body.map(([n]) => n) });
+}
+
 // 4. node_modules for the temporary folder: the workspace packages (through their exports to
 //    dist) and the third-party modules the examples import, from whichever package depends on them.
 const nm = path.join(tmp, 'node_modules');
@@ -269,7 +406,11 @@ for (const d of ts.getPreEmitDiagnostics(program)) {
     continue;
   }
   const { line } = d.file.getLineAndCharacterOfPosition(d.start ?? 0);
-  const where = line < entry.headerLines ? `${entry.readme}:${entry.line} (preamble)` : `${entry.readme}:${entry.line + line - entry.headerLines}`;
+  const where = entry.lineMap
+    ? `${entry.readme}:${entry.lineMap[line - entry.headerLines] ?? '?'} (mentioned API)`
+    : line < entry.headerLines
+      ? `${entry.readme}:${entry.line} (preamble)`
+      : `${entry.readme}:${entry.line + line - entry.headerLines}`;
   report(where, `TS${d.code}: ${message}`);
 }
 
@@ -284,16 +425,6 @@ function exportsOfModule(moduleName) {
   const sf = resolved && probeProgram.getSourceFile(resolved.resolvedFileName);
   const sym = sf && probeChecker.getSymbolAtLocation(sf);
   return sym ? probeChecker.getExportsOfModule(sym) : undefined;
-}
-
-function sectionText(text, heading) {
-  const lines = text.split('\n');
-  const start = lines.findIndex((l) => new RegExp(`^#{2,4} ${heading}\\s*$`).test(l));
-  if (start < 0) return undefined;
-  const level = /^#+/.exec(lines[start])[0].length;
-  let end = start + 1;
-  while (end < lines.length && !(/^#+ /.test(lines[end]) && /^#+/.exec(lines[end])[0].length <= level)) end++;
-  return { text: lines.slice(start + 1, end), line: start + 1 };
 }
 
 let tablesChecked = 0;
@@ -356,7 +487,7 @@ for (const readme of READMES) {
 if (args.has('--keep')) console.log(`kept ${tmp}`);
 else fs.rmSync(tmp, { recursive: true, force: true });
 
-const blockCount = compiled.length;
+const blockCount = compiled.filter((c) => !c.lineMap).length;
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (problems.length) {
   for (const p of problems) console.error(p);
@@ -364,5 +495,5 @@ if (problems.length) {
   process.exit(1);
 }
 console.log(
-  `check-readme-examples: ${blockCount} examples of ${READMES.length} READMEs type-check, ${tablesChecked} options tables match, root README commands and package table hold (${seconds} s)`,
+  `check-readme-examples: ${blockCount} examples of ${READMES.length} READMEs and ${mentionCount} API names in their prose type-check, ${tablesChecked} options tables match, root README commands and package table hold (${seconds} s)`,
 );
