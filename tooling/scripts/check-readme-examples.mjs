@@ -39,7 +39,7 @@ const READMES = [
       appAccount: "declare const appAccount: import('@o365/core').Account;",
       open: 'declare function open(url: string): Promise<void>;',
       askUserForUrl: 'declare function askUserForUrl(): Promise<string>;',
-      req: 'declare const req: { session: { flow?: import(\'@o365/core\').AuthorizationFlow }; originalUrl: string };',
+      req: "declare const req: { session: { flow?: import('@o365/core').AuthorizationFlow }; originalUrl: string };",
       res: 'declare const res: { redirect(url: string): void };',
       signal: 'declare const signal: AbortSignal;',
     },
@@ -80,8 +80,20 @@ const READMES = [
     },
     mentions: [
       // The members table: `emu.url`, `emu.clock.now()` / `emu.clock.advance(seconds)`, `.clear()`...
-      { kind: 'members', section: 'API', object: 'emu', type: "import('@o365/emulator').Emulator", firstColumn: true },
-      { kind: 'exports', section: 'API', module: '@o365/emulator', startsWith: 'Also exported', ignore: ['code'] },
+      {
+        kind: 'members',
+        section: 'API',
+        object: 'emu',
+        type: "import('@o365/emulator').Emulator",
+        firstColumn: true,
+      },
+      {
+        kind: 'exports',
+        section: 'API',
+        module: '@o365/emulator',
+        startsWith: 'Also exported',
+        ignore: ['code'],
+      },
     ],
   },
   {
@@ -103,9 +115,17 @@ const READMES = [
   {
     file: 'packages/backend-secrets-manager/README.md',
     preamble: {},
-    options: [{ section: 'Options', module: '@o365/backend-secrets-manager', type: 'AWSSecretsBackendOptions' }],
+    options: [
+      { section: 'Options', module: '@o365/backend-secrets-manager', type: 'AWSSecretsBackendOptions' },
+    ],
     mentions: [
-      { kind: 'members', section: 'Example', startsWith: 'Credentials come from', object: 'backend', type: "import('@o365/backend-secrets-manager').AWSSecretsBackend" },
+      {
+        kind: 'members',
+        section: 'Example',
+        startsWith: 'Credentials come from',
+        object: 'backend',
+        type: "import('@o365/backend-secrets-manager').AWSSecretsBackend",
+      },
     ],
   },
   {
@@ -155,7 +175,8 @@ export declare class PrismaClient {
     preamble: {
       service: 'declare const service: { url: string };',
       createBackend: "declare const createBackend: (key: string) => import('@o365/core').TokenBackend;",
-      createUnreachableBackend: "declare const createUnreachableBackend: () => import('@o365/core').TokenBackend;",
+      createUnreachableBackend:
+        "declare const createUnreachableBackend: () => import('@o365/core').TokenBackend;",
       options: "declare const options: import('@o365/backend-testkit').TokenBackendConformanceOptions;",
     },
     // The example's own backend, which the reader writes.
@@ -170,9 +191,16 @@ export declare class MyBackend implements TokenBackend {
 }
 `,
     },
-    options: [{ section: 'Options', module: '@o365/backend-testkit', type: 'TokenBackendConformanceOptions' }],
+    options: [
+      { section: 'Options', module: '@o365/backend-testkit', type: 'TokenBackendConformanceOptions' },
+    ],
     mentions: [
-      { kind: 'exports', section: 'Without jest', module: '@o365/backend-testkit', startsWith: 'Every check' },
+      {
+        kind: 'exports',
+        section: 'Without jest',
+        module: '@o365/backend-testkit',
+        startsWith: 'Every check',
+      },
     ],
   },
 ];
@@ -182,7 +210,10 @@ const report = (where, message) => problems.push(`${where}: ${message}`);
 
 // 1. Build, so that dist/ holds the current types (turbo makes this a no-op when nothing changed).
 if (!args.has('--no-build')) {
-  const build = spawnSync('pnpm', ['-s', 'build', '--output-logs=errors-only'], { cwd: root, stdio: 'inherit' });
+  const build = spawnSync('pnpm', ['-s', 'build', '--output-logs=errors-only'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   if (build.status !== 0) {
     console.error('check-readme-examples: `pnpm build` failed');
     process.exit(1);
@@ -271,7 +302,11 @@ for (const readme of READMES) {
     readme.blockCount++;
     const bound = topLevelNames(block.code);
     const header = Object.entries(readme.preamble)
-      .filter(([name]) => !bound.has(name) && new RegExp(`(?<![\\w$.])${name.replace('$', '\\$')}(?![\\w$])`).test(block.code))
+      .filter(
+        ([name]) =>
+          !bound.has(name) &&
+          new RegExp(`(?<![\\w$.])${name.replace('$', '\\$')}(?![\\w$])`).test(block.code),
+      )
       .map(([, decl]) => decl);
     header.push('export {};');
     const file = path.join(dir, `block-L${block.line}.ts`);
@@ -304,7 +339,9 @@ function mentionLines(text, rule) {
     pairs = pairs.slice(at, end < 0 ? undefined : end);
   }
   if (rule.firstColumn) {
-    pairs = pairs.filter(([, t]) => /^\|/.test(t) && !/^\|\s*-/.test(t)).map(([n, t]) => [n, t.split('|')[1] ?? '']);
+    pairs = pairs
+      .filter(([, t]) => /^\|/.test(t) && !/^\|\s*-/.test(t))
+      .map(([n, t]) => [n, t.split('|')[1] ?? '']);
   }
   return pairs;
 }
@@ -318,7 +355,10 @@ for (const readme of READMES) {
   readme.mentions.forEach((rule, r) => {
     const pairs = mentionLines(text, rule);
     if (!pairs) {
-      report(`${readme.file} (## ${rule.section})`, `text for a mention check not found (${rule.startsWith ?? rule.kind})`);
+      report(
+        `${readme.file} (## ${rule.section})`,
+        `text for a mention check not found (${rule.startsWith ?? rule.kind})`,
+      );
       return;
     }
     if (rule.kind === 'members') {
@@ -351,7 +391,10 @@ for (const readme of READMES) {
     } else if (rule.kind === 'call-options') {
       for (const [n, t] of pairs) {
         for (const [, callee, inner] of t.matchAll(/`([A-Za-z_$][\w$]*)\(\{([^`]*)\}\)`/g)) {
-          const names = inner.split(',').map((x) => x.trim().replace(/\?$|\s*=.*$/, '')).filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
+          const names = inner
+            .split(',')
+            .map((x) => x.trim().replace(/\?$|\s*=.*$/, ''))
+            .filter((x) => /^[A-Za-z_$][\w$]*$/.test(x));
           const type = rule.methodsOf
             ? `NonNullable<Parameters<import('${rule.module}').${rule.methodsOf}['${callee}']>[0]>`
             : `NonNullable<ConstructorParameters<typeof import('${rule.module}').${callee}>[0]>`;
@@ -369,7 +412,13 @@ for (const readme of READMES) {
   const file = path.join(tmp, slug, 'mentions.ts');
   header.push('export {};');
   fs.writeFileSync(file, `${header.join('\n')}\n${body.map(([, stmt]) => stmt).join('\n')}\n`);
-  compiled.push({ file, readme: readme.file, line: 0, headerLines: header.length, lineMap: body.map(([n]) => n) });
+  compiled.push({
+    file,
+    readme: readme.file,
+    line: 0,
+    headerLines: header.length,
+    lineMap: body.map(([n]) => n),
+  });
 }
 
 // 4. node_modules for the temporary folder: the workspace packages (through their exports to
@@ -385,7 +434,9 @@ link('@types/node', path.join(root, 'node_modules/@types/node'));
 for (const spec of bareImports) {
   if (spec.startsWith('node:') || spec.startsWith('@o365/')) continue;
   const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-  const found = [root, ...workspaceDirs].map((d) => path.join(d, 'node_modules', pkg)).find((p) => fs.existsSync(p));
+  const found = [root, ...workspaceDirs]
+    .map((d) => path.join(d, 'node_modules', pkg))
+    .find((p) => fs.existsSync(p));
   if (found) link(pkg, fs.realpathSync(found));
 }
 
@@ -396,7 +447,10 @@ const parsed = ts.parseJsonConfigFileContent(
   ts.sys,
   tmp,
 );
-const program = ts.createProgram(compiled.map((c) => c.file), parsed.options);
+const program = ts.createProgram(
+  compiled.map((c) => c.file),
+  parsed.options,
+);
 const byFile = new Map(compiled.map((c) => [path.resolve(c.file), c]));
 for (const d of ts.getPreEmitDiagnostics(program)) {
   const message = ts.flattenDiagnosticMessageText(d.messageText, '\n  ');
@@ -417,8 +471,19 @@ for (const d of ts.getPreEmitDiagnostics(program)) {
 // 6. Options tables against the exported *Options types.
 // Make sure every checked module is part of the program even if no example imports it.
 const probe = path.join(tmp, 'probe.ts');
-fs.writeFileSync(probe, [...workspace.keys()].filter((n) => n.startsWith('@o365/') && n !== '@o365/tooling' && n !== '@o365/demo').map((n) => `import type * as _${n.replace(/\W/g, '_')} from '${n}';`).join('\n') + '\nexport {};\n');
-const probeProgram = ts.createProgram([probe, ...compiled.map((c) => c.file)], parsed.options, undefined, program);
+fs.writeFileSync(
+  probe,
+  [...workspace.keys()]
+    .filter((n) => n.startsWith('@o365/') && n !== '@o365/tooling' && n !== '@o365/demo')
+    .map((n) => `import type * as _${n.replace(/\W/g, '_')} from '${n}';`)
+    .join('\n') + '\nexport {};\n',
+);
+const probeProgram = ts.createProgram(
+  [probe, ...compiled.map((c) => c.file)],
+  parsed.options,
+  undefined,
+  program,
+);
 const probeChecker = probeProgram.getTypeChecker();
 function exportsOfModule(moduleName) {
   const resolved = ts.resolveModuleName(moduleName, probe, parsed.options, ts.sys).resolvedModule;
@@ -448,10 +513,14 @@ for (const readme of READMES) {
       report(where, `${table.module} does not export ${table.type}`);
       continue;
     }
-    const type = probeChecker.getDeclaredTypeOfSymbol(sym.flags & ts.SymbolFlags.Alias ? probeChecker.getAliasedSymbol(sym) : sym);
+    const type = probeChecker.getDeclaredTypeOfSymbol(
+      sym.flags & ts.SymbolFlags.Alias ? probeChecker.getAliasedSymbol(sym) : sym,
+    );
     const real = new Set(probeChecker.getPropertiesOfType(type).map((p) => p.name));
-    for (const name of documented) if (!real.has(name)) report(where, `documents option \`${name}\`, which ${table.type} does not have`);
-    for (const name of real) if (!documented.has(name)) report(where, `option \`${name}\` of ${table.type} is not in the table`);
+    for (const name of documented)
+      if (!real.has(name)) report(where, `documents option \`${name}\`, which ${table.type} does not have`);
+    for (const name of real)
+      if (!documented.has(name)) report(where, `option \`${name}\` of ${table.type} is not in the table`);
     tablesChecked++;
   }
 }
@@ -462,7 +531,8 @@ for (const readme of READMES) {
   const scripts = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts ?? {};
   const pnpmBuiltins = new Set(['install', 'i', 'add', 'exec', 'dlx', 'run']);
   for (const m of text.matchAll(/pnpm ([a-z][\w:-]*)/g)) {
-    if (!pnpmBuiltins.has(m[1]) && !(m[1] in scripts)) report('README.md', `\`pnpm ${m[1]}\` is not a root script`);
+    if (!pnpmBuiltins.has(m[1]) && !(m[1] in scripts))
+      report('README.md', `\`pnpm ${m[1]}\` is not a root script`);
   }
   for (const m of text.matchAll(/^\| \[`(@o365\/[\w-]+)`\]\(([^)]+)\) \| (.*) \|$/gm)) {
     const [, name, rel, what] = m;
@@ -480,7 +550,8 @@ for (const readme of READMES) {
     }
   }
   for (const m of text.matchAll(/npm i(?:nstall)? ((?:@o365\/[\w-]+ ?)+)/g)) {
-    for (const name of m[1].trim().split(/\s+/)) if (!workspace.has(name)) report('README.md', `\`${name}\` is not a workspace package`);
+    for (const name of m[1].trim().split(/\s+/))
+      if (!workspace.has(name)) report('README.md', `\`${name}\` is not a workspace package`);
   }
 }
 
@@ -491,7 +562,9 @@ const blockCount = compiled.filter((c) => !c.lineMap).length;
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (problems.length) {
   for (const p of problems) console.error(p);
-  console.error(`\ncheck-readme-examples: ${problems.length} problem(s) in ${blockCount} examples of ${READMES.length} READMEs (${seconds} s)`);
+  console.error(
+    `\ncheck-readme-examples: ${problems.length} problem(s) in ${blockCount} examples of ${READMES.length} READMEs (${seconds} s)`,
+  );
   process.exit(1);
 }
 console.log(
