@@ -7,12 +7,12 @@
  * The tests connect as a user that has only SELECT, INSERT, UPDATE and DELETE on the shipped table
  * and the test's application tables, as the README's permissions section asks of an application.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, type Connection } from 'mariadb';
+import { freePort, osUser } from './local-server';
 
 export interface MariaDbServer {
   host: string;
@@ -47,24 +47,6 @@ export function mariadbBinaries(candidates: { installDb: readonly string[]; serv
     );
   }
   return { installDb, server };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function osUser(name: string): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-  return { uid, gid };
 }
 
 function exited(child: ChildProcess, ms: number): Promise<boolean> {

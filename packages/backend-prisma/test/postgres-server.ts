@@ -3,11 +3,11 @@
  * free loopback port (TCP on 127.0.0.1 only, Unix socket inside the temp dir). PostgreSQL refuses to
  * run as root, so under root the server runs as the `postgres` OS user the Debian package creates.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, osUser } from './local-server';
 
 export interface PostgresServer {
   host: string;
@@ -35,24 +35,6 @@ export function postgresBinDir(): string {
     `PostgreSQL server binaries (initdb, pg_ctl, postgres) not found under ${POSTGRES_BASE}/<version>/bin. ` +
       'Install them (Debian: apt-get install -y postgresql); the root `pnpm test` does this when run as root.',
   );
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function osUser(name: string): { uid: number; gid: number } {
-  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
-  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
-  return { uid, gid };
 }
 
 export async function startPostgres(): Promise<PostgresServer> {
