@@ -8,15 +8,31 @@ let keyCounter = 0;
 /** A storage key no other check, run or process uses: letters, digits and `-`, at most 60 characters. */
 export function uniqueKey(name: string): string {
   keyCounter += 1;
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 20) || 'backend';
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 20) || 'backend';
   const random = Math.random().toString(36).slice(2, 10);
-  return `o365kit-${slug}-${process.pid.toString(36)}-${Date.now().toString(36)}-${keyCounter}-${random}`.slice(0, 60);
+  return `o365kit-${slug}-${process.pid.toString(36)}-${Date.now().toString(36)}-${keyCounter}-${random}`.slice(
+    0,
+    60,
+  );
 }
 
 export async function open(options: TokenBackendConformanceOptions, key: string): Promise<TokenBackend> {
   const backend = await options.createBackend(key);
-  if (!backend || typeof backend.load !== 'function' || typeof backend.save !== 'function' || typeof backend.delete !== 'function') {
-    throw new ConformanceError('factory', `createBackend(${JSON.stringify(key)}) did not return a TokenBackend (load/save/delete)`);
+  if (
+    !backend ||
+    typeof backend.load !== 'function' ||
+    typeof backend.save !== 'function' ||
+    typeof backend.delete !== 'function'
+  ) {
+    throw new ConformanceError(
+      'factory',
+      `createBackend(${JSON.stringify(key)}) did not return a TokenBackend (load/save/delete)`,
+    );
   }
   return backend;
 }
@@ -30,17 +46,38 @@ export async function cleanup(options: TokenBackendConformanceOptions, key: stri
   }
 }
 
+/** Runs `check` on a fresh storage key, then removes what it stored (best effort), whatever the outcome. */
+export async function withFreshKey(
+  options: TokenBackendConformanceOptions,
+  check: (key: string) => Promise<void>,
+): Promise<void> {
+  const key = uniqueKey(options.name);
+  try {
+    await check(key);
+  } finally {
+    await cleanup(options, key);
+  }
+}
+
 /** Whether `error` is the contract's conflict error (also across two copies of @o365/core). */
 export function isConflictError(error: unknown): boolean {
   if (error instanceof TokenCacheConflictError) return true;
-  return error instanceof Error && error.name === 'TokenCacheConflictError' && (error as { code?: unknown }).code === 'TOKEN_CACHE_CONFLICT';
+  return (
+    error instanceof Error &&
+    error.name === 'TokenCacheConflictError' &&
+    (error as { code?: unknown }).code === 'TOKEN_CACHE_CONFLICT'
+  );
 }
 
 /** Whether `error` is a TokenBackendError (or a subclass; also across two copies of @o365/core). */
 export function isBackendError(error: unknown): error is TokenBackendError {
   if (error instanceof TokenBackendError) return true;
   const code = (error as { code?: unknown } | undefined)?.code;
-  return error instanceof Error && (code === 'TOKEN_BACKEND_ERROR' || code === 'TOKEN_CACHE_CONFLICT') && typeof (error as { backend?: unknown }).backend === 'string';
+  return (
+    error instanceof Error &&
+    (code === 'TOKEN_BACKEND_ERROR' || code === 'TOKEN_CACHE_CONFLICT') &&
+    typeof (error as { backend?: unknown }).backend === 'string'
+  );
 }
 
 export function describeError(error: unknown): string {
@@ -66,7 +103,10 @@ export async function within<T>(checkId: string, what: string, ms: number, promi
     return await Promise.race([
       promise,
       new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new ConformanceError(checkId, `${what} did not settle within ${ms} ms`)), ms);
+        timer = setTimeout(
+          () => reject(new ConformanceError(checkId, `${what} did not settle within ${ms} ms`)),
+          ms,
+        );
       }),
     ]);
   } finally {
@@ -90,11 +130,23 @@ export function check(checkId: string, condition: boolean, message: string): ass
 }
 
 /** Loads and checks the StoredToken shape: `{ data: string, version: non-empty string }`. */
-export async function loadStored(checkId: string, backend: TokenBackend, what: string): Promise<StoredToken | undefined> {
+export async function loadStored(
+  checkId: string,
+  backend: TokenBackend,
+  what: string,
+): Promise<StoredToken | undefined> {
   const stored = await backend.load();
   if (stored === undefined) return undefined;
-  check(checkId, typeof stored === 'object' && stored !== null, `${what}: load() returned ${describeValue(stored)}, expected { data, version } or undefined`);
-  check(checkId, typeof stored.data === 'string', `${what}: load() returned data that is ${describeValue(stored.data)}, expected a string`);
+  check(
+    checkId,
+    typeof stored === 'object' && stored !== null,
+    `${what}: load() returned ${describeValue(stored)}, expected { data, version } or undefined`,
+  );
+  check(
+    checkId,
+    typeof stored.data === 'string',
+    `${what}: load() returned data that is ${describeValue(stored.data)}, expected a string`,
+  );
   check(
     checkId,
     typeof stored.version === 'string' && stored.version.length > 0,
@@ -103,9 +155,19 @@ export async function loadStored(checkId: string, backend: TokenBackend, what: s
   return stored;
 }
 
-export async function saveVersion(checkId: string, backend: TokenBackend, data: string, what: string, expectedVersion?: string | null): Promise<string> {
+export async function saveVersion(
+  checkId: string,
+  backend: TokenBackend,
+  data: string,
+  what: string,
+  expectedVersion?: string | null,
+): Promise<string> {
   const result = await backend.save(data, expectedVersion === undefined ? undefined : { expectedVersion });
-  check(checkId, typeof result === 'object' && result !== null, `${what}: save() resolved with ${describeValue(result)}, expected { version }`);
+  check(
+    checkId,
+    typeof result === 'object' && result !== null,
+    `${what}: save() resolved with ${describeValue(result)}, expected { version }`,
+  );
   check(
     checkId,
     typeof result.version === 'string' && result.version.length > 0,
@@ -117,7 +179,11 @@ export async function saveVersion(checkId: string, backend: TokenBackend, data: 
 /** The error's message and inspect() output must not contain the stored data (a stand-in for a token). */
 export function assertNoDataLeak(checkId: string, error: unknown, marker: string, what: string): void {
   const text = `${error instanceof Error ? error.message : ''}\n${inspect(error, { depth: 4 })}`;
-  check(checkId, !text.includes(marker), `${what}: the error's message or inspect() output contains the stored data; errors must never carry token data`);
+  check(
+    checkId,
+    !text.includes(marker),
+    `${what}: the error's message or inspect() output contains the stored data; errors must never carry token data`,
+  );
 }
 
 export function sleep(ms: number): Promise<void> {
