@@ -5,11 +5,16 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '../..');
 const workspaceSources = {
   '@o365/core': 'packages/core/src/index.ts',
+  '@o365/core/backend': 'packages/core/src/backend.ts',
   '@o365/emulator': 'packages/emulator/src/index.ts',
   '@o365/backend-testkit': 'tooling/backend-testkit/src/index.ts',
   '@o365/backend-s3': 'packages/backend-s3/src/index.ts',
   '@o365/backend-secrets-manager': 'packages/backend-secrets-manager/src/index.ts',
   '@o365/backend-prisma': 'packages/backend-prisma/src/index.ts',
+  '@o365/backend-firestore': 'packages/backend-firestore/src/index.ts',
+  '@o365/backend-bitwarden': 'packages/backend-bitwarden/src/index.ts',
+  '@o365/backend-redis': 'packages/backend-redis/src/index.ts',
+  '@o365/cli': 'packages/cli/src/index.ts',
 };
 
 /** @param {string} dir the package directory (pass __dirname) */

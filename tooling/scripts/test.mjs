@@ -31,6 +31,10 @@ const debianNeeds = [
   { pkg: 'postgresql', present: () => postgresBinDir() !== undefined },
   { pkg: 'mariadb-server', present: () => ['/usr/sbin/mariadbd', '/usr/sbin/mysqld'].some((f) => existsSync(f)) },
   { pkg: 'python3-msal', present: () => spawnSync('/usr/bin/python3', ['-c', 'import msal']).status === 0 },
+  // The Redis backend's tests start their own redis-server on loopback.
+  { pkg: 'redis-server', present: () => existsSync('/usr/bin/redis-server') },
+  // The CLI's device-code screen is tested once in a real terminal.
+  { pkg: 'tmux', present: () => existsSync('/usr/bin/tmux') },
 ];
 const missing = debianNeeds.filter((need) => !need.present()).map((need) => need.pkg);
 if (missing.length > 0) {

@@ -81,4 +81,32 @@ export interface TokenBackend {
   delete(): Promise<void>;
   /** Optional cross-process lock held around a refresh, so that N processes make one token request. */
   lock?(options?: LockOptions): Promise<ReleaseLock>;
+  /**
+   * Where it stores, for messages: a file path, `s3://bucket/key`, a row, a secret id. Never
+   * secret material (no credentials, no token).
+   */
+  readonly location?: string;
+}
+
+/**
+ * A store of many token caches, one per partition key (a user's home account id, a tenant for
+ * app-only tokens): a web app serving many users loads, locks and saves only the partition of
+ * the user it serves, so its cost does not grow with the number of users in other partitions.
+ * Each partition is an ordinary {@link TokenBackend}; partitions never see each other's data.
+ *
+ * @example
+ * ```ts
+ * const users: PartitionedTokenBackend = new RedisTokenBackend({ url, keyPrefix: 'o365:' });
+ * const adele = users.partition('adele-home-account-id');
+ * await adele.save(cacheJson);
+ * ```
+ */
+export interface PartitionedTokenBackend {
+  /**
+   * The backend of one partition. The same key always names the same storage; keys are
+   * non-empty strings of at most 1,024 characters (see `assertPartitionKey`).
+   */
+  partition(key: string): TokenBackend;
+  /** Where the partitions live (a folder, a key prefix, a table), for messages. */
+  readonly location?: string;
 }

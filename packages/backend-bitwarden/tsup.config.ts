@@ -1,0 +1,3 @@
+import { libraryConfig } from '@o365/tooling/tsup';
+
+export default libraryConfig();

@@ -1,0 +1,3 @@
+const { jestConfig } = require('@o365/tooling/jest-preset');
+
+module.exports = jestConfig(__dirname);
