@@ -1,7 +1,10 @@
 /**
  * The error hierarchy of o365-ts. Every class has a stable `code` that callers can switch on;
- * server details (AADSTS numbers, correlation id) are carried as fields, never secrets.
+ * server details (AADSTS numbers, correlation id) are carried as fields, never secrets. Every
+ * message and every server-supplied text field passes through `text-limits.ts`, so no error is
+ * longer than a few KB or carries terminal control characters, whatever the server sent.
  */
+import { boundMessage, clipServerText, MAX_MESSAGE_LENGTH } from './text-limits.js';
 
 /**
  * Details an identity-platform error answer carries (the fields Microsoft documents).
@@ -60,14 +63,14 @@ export class O365Error extends Error {
   readonly status?: number;
 
   constructor(message: string, options: O365ErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(boundMessage(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    if (options.error !== undefined) this.error = options.error;
-    if (options.errorDescription !== undefined) this.errorDescription = options.errorDescription;
-    if (options.errorCodes !== undefined) this.errorCodes = options.errorCodes;
-    if (options.suberror !== undefined) this.suberror = options.suberror;
-    if (options.correlationId !== undefined) this.correlationId = options.correlationId;
-    if (options.traceId !== undefined) this.traceId = options.traceId;
+    if (options.error !== undefined) this.error = clipServerText(options.error, 200);
+    if (options.errorDescription !== undefined) this.errorDescription = clipServerText(options.errorDescription, MAX_MESSAGE_LENGTH);
+    if (Array.isArray(options.errorCodes)) this.errorCodes = options.errorCodes.filter((c) => typeof c === 'number').slice(0, 20);
+    if (options.suberror !== undefined) this.suberror = clipServerText(options.suberror, 200);
+    if (options.correlationId !== undefined) this.correlationId = clipServerText(options.correlationId, 200);
+    if (options.traceId !== undefined) this.traceId = clipServerText(options.traceId, 200);
     if (options.status !== undefined) this.status = options.status;
   }
 }
@@ -125,6 +128,44 @@ export class InteractionRequiredError extends AuthenticationError {
 }
 
 /**
+ * The user (or an administrator's policy) declined the consent the sign-in asked for
+ * (`error=access_denied`, AADSTS65004): its own outcome, distinct from
+ * {@link InteractionRequiredError}, because running the same interactive flow again only asks the
+ * same question. `authenticate()` rejects with it; nothing is stored. Ask for fewer scopes, or have
+ * an administrator grant consent for the tenant.
+ *
+ * @example
+ * ```ts
+ * try { await account.authenticate(); }
+ * catch (e) { if (e instanceof ConsentDeclinedError) console.error('Consent was declined; nothing was stored'); }
+ * ```
+ */
+export class ConsentDeclinedError extends AuthenticationError {
+  override readonly code: string = 'CONSENT_DECLINED';
+}
+
+/**
+ * A public function was called with an argument of the wrong kind (from JavaScript, where the
+ * types are not checked): `parameter` names it, with the index for a list (`scopes[2]`).
+ *
+ * @example
+ * ```ts
+ * try { protocol.getScopesFor(['Mail.Read', null as never]); }
+ * catch (e) { if (e instanceof InvalidArgumentError) console.error(e.parameter); } // 'scopes[1]'
+ * ```
+ */
+export class InvalidArgumentError extends O365Error {
+  override readonly code: string = 'INVALID_ARGUMENT';
+  /** The parameter at fault, e.g. `scopes[2]`. */
+  readonly parameter: string;
+
+  constructor(message: string, options: { parameter: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.parameter = options.parameter;
+  }
+}
+
+/**
  * Options of {@link TokenBackendError}.
  *
  * @example
@@ -157,7 +198,7 @@ export class TokenBackendError extends O365Error {
   constructor(message: string, options: TokenBackendErrorOptions) {
     super(message, { cause: options.cause });
     this.backend = options.backend;
-    if (options.location !== undefined) this.location = options.location;
+    if (options.location !== undefined) this.location = clipServerText(options.location, 2048);
   }
 }
 
@@ -226,10 +267,10 @@ export class GraphError extends O365Error {
 
   constructor(message: string, options: GraphErrorOptions) {
     super(message, { status: options.status, cause: options.cause });
-    if (options.graphCode !== undefined) this.graphCode = options.graphCode;
-    if (options.requestId !== undefined) this.requestId = options.requestId;
-    if (options.clientRequestId !== undefined) this.clientRequestId = options.clientRequestId;
-    if (options.method !== undefined) this.method = options.method;
-    if (options.path !== undefined) this.path = options.path;
+    if (options.graphCode !== undefined) this.graphCode = clipServerText(options.graphCode, 200);
+    if (options.requestId !== undefined) this.requestId = clipServerText(options.requestId, 200);
+    if (options.clientRequestId !== undefined) this.clientRequestId = clipServerText(options.clientRequestId, 200);
+    if (options.method !== undefined) this.method = clipServerText(options.method, 20);
+    if (options.path !== undefined) this.path = clipServerText(options.path, 2048);
   }
 }

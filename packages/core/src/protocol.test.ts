@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { InvalidArgumentError } from './errors.js';
 import { CLOUD_ENDPOINTS, MSGraphProtocol, Protocol } from './protocol.js';
 import { SCOPE_HELPERS, isScopeHelper } from './scopes.js';
 
@@ -130,8 +131,36 @@ describe('getScopesFor / prefixScope', () => {
   });
 
   it('rejects non-string scopes', () => {
-    expect(() => p.getScopesFor([42 as unknown as string])).toThrow(TypeError);
-    expect(() => p.getScopesFor({} as unknown as string)).toThrow(TypeError);
+    expect(() => p.getScopesFor([42 as unknown as string])).toThrow(InvalidArgumentError);
+    expect(() => p.getScopesFor({} as unknown as string)).toThrow(InvalidArgumentError);
+  });
+
+  it.each([
+    ['a number', ['Mail.Read', 'User.Read', 3], 'scopes[2]', /scopes\[2\] must be a string, got a number/],
+    ['null', [null], 'scopes[0]', /scopes\[0\] must be a string, got null/],
+    ['a Symbol', ['Mail.Read', Symbol('x')], 'scopes[1]', /scopes\[1\] must be a string, got a symbol/],
+    ['a sparse array', ['Mail.Read', , 'User.Read'], 'scopes[1]', /scopes\[1\] is missing \(a sparse array\)/],
+    ['an array-like object', { length: 1, 0: 'Mail.Read' }, 'scopes', /scopes must be a string or an array of strings, got an object/],
+    ['a Set', new Set(['Mail.Read']), 'scopes', /got an object/],
+    ['a bare Symbol', Symbol('x'), 'scopes', /got a symbol/],
+    ['a control character', ['Mail.Read\u0000'], 'scopes[0]', /control character/],
+  ] as Array<[string, unknown, string, RegExp]>)('names the parameter for %s', (_name, value, parameter, message) => {
+    let error: unknown;
+    try {
+      p.getScopesFor(value as string[]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidArgumentError);
+    expect((error as InvalidArgumentError).code).toBe('INVALID_ARGUMENT');
+    expect((error as InvalidArgumentError).parameter).toBe(parameter);
+    expect((error as Error).message).toMatch(message);
+  });
+
+  it('names a revoked Proxy as unreadable instead of leaking its TypeError', () => {
+    const { proxy, revoke } = Proxy.revocable<string[]>([], {});
+    revoke();
+    expect(() => p.getScopesFor(proxy)).toThrow(/scopes could not be read/);
   });
 });
 

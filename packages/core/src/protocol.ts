@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from './errors.js';
 import { ME_RESOURCE } from './main-resource.js';
 import { OIDC_SCOPES, SCOPE_HELPERS } from './scopes.js';
 
@@ -124,16 +125,10 @@ export class Protocol {
    * // ['https://graph.microsoft.com/User.Read', 'offline_access', 'https://graph.microsoft.com/Mail.Read']
    * ```
    */
-  getScopesFor(scopes?: string | readonly string[]): string[] {
-    let requested: readonly string[];
-    if (scopes === undefined) requested = Object.keys(this.scopeHelpers);
-    else if (typeof scopes === 'string') requested = [scopes];
-    else if (Array.isArray(scopes)) requested = scopes;
-    else throw new TypeError('scopes must be a string or an array of strings');
-
+  getScopesFor(scopes?: string | readonly string[], parameter = 'scopes'): string[] {
+    const requested = scopes === undefined ? Object.keys(this.scopeHelpers) : scopeList(scopes, parameter);
     const out = new Set<string>();
     for (const raw of requested) {
-      if (typeof raw !== 'string') throw new TypeError(`scopes must be strings, got ${typeof raw}`);
       // A space-separated string is how OAuth writes several scopes; accept it.
       for (const name of raw.split(/\s+/)) {
         if (name === '') continue;
@@ -235,4 +230,65 @@ function normalizeRoot(value: string, name: string): string {
     throw new TypeError(`${name} must not carry a query string or fragment`);
   }
   return url.href.endsWith('/') ? url.href : `${url.href}/`;
+}
+
+/** Longest list and longest single scope string accepted (a real request has a handful of short scopes). */
+const MAX_SCOPES = 1000;
+const MAX_SCOPE_LENGTH = 8192;
+// Control characters other than the whitespace that separates scopes: never part of a scope (RFC 6749 3.3).
+const SCOPE_CONTROL = /[\u0000-\u0008\u000e-\u001f\u007f]/;
+
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * Checks a scope argument as a JavaScript caller may pass it (any value): a string or a dense
+ * array of strings. Every fault names the parameter and index (`scopes[2] must be a string, got
+ * null`); a sparse array, an array-like object, a `Set` or a `Symbol` is refused the same way,
+ * never with an internal `TypeError`.
+ */
+function scopeList(scopes: unknown, parameter: string): readonly string[] {
+  const check = (value: unknown, name: string): string => {
+    if (typeof value !== 'string') throw new InvalidArgumentError(`${name} must be a string, got ${kindOf(value)}`, { parameter: name });
+    if (value.length > MAX_SCOPE_LENGTH) throw new InvalidArgumentError(`${name} is longer than ${MAX_SCOPE_LENGTH} characters`, { parameter: name });
+    if (SCOPE_CONTROL.test(value)) throw new InvalidArgumentError(`${name} contains a control character`, { parameter: name });
+    return value;
+  };
+  if (typeof scopes === 'string') return [check(scopes, parameter)];
+  let isArray: boolean;
+  let length = 0;
+  try {
+    // A revoked Proxy throws from Array.isArray itself; a Proxy may throw from `length`.
+    isArray = Array.isArray(scopes);
+    if (isArray) length = (scopes as unknown[]).length;
+  } catch (cause) {
+    throw new InvalidArgumentError(`${parameter} could not be read`, { parameter, cause });
+  }
+  if (!isArray) {
+    throw new InvalidArgumentError(`${parameter} must be a string or an array of strings, got ${kindOf(scopes)}`, { parameter });
+  }
+  const list = scopes as unknown[];
+  if (length > MAX_SCOPES) throw new InvalidArgumentError(`${parameter} has more than ${MAX_SCOPES} entries`, { parameter });
+  const out: string[] = [];
+  for (let i = 0; i < length; i++) {
+    const name = `${parameter}[${i}]`;
+    let present: boolean;
+    try {
+      present = Object.prototype.hasOwnProperty.call(list, i);
+    } catch (cause) {
+      throw new InvalidArgumentError(`${name} could not be read`, { parameter: name, cause });
+    }
+    if (!present) throw new InvalidArgumentError(`${name} is missing (a sparse array)`, { parameter: name });
+    let value: unknown;
+    try {
+      value = list[i];
+    } catch (cause) {
+      throw new InvalidArgumentError(`${name} could not be read`, { parameter: name, cause });
+    }
+    out.push(check(value, name));
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { O365Error } from '../errors.js';
+import { clipServerText } from '../text-limits.js';
 
 /**
  * Options of {@link NetworkError}.
@@ -36,8 +37,8 @@ export class NetworkError extends O365Error {
 
   constructor(message: string, options: NetworkErrorOptions = {}) {
     super(message, { cause: options.cause });
-    if (options.method !== undefined) this.method = options.method;
-    if (options.path !== undefined) this.path = options.path;
+    if (options.method !== undefined) this.method = clipServerText(options.method, 20);
+    if (options.path !== undefined) this.path = clipServerText(options.path, 2048);
     if (options.attempts !== undefined) this.attempts = options.attempts;
   }
 }
