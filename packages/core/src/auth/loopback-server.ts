@@ -27,11 +27,28 @@ const PAGE = (ok: boolean): string =>
     ok ? 'Sign-in complete. You can close this window and return to the application.' : 'Sign-in failed. Return to the application for details.'
   }</p></body></html>`;
 
+/** Options of {@link startLoopbackRedirect}. */
+export interface LoopbackRedirectOptions {
+  /**
+   * The `state` sent in the authorization request. When given, only a request carrying exactly
+   * this `state` ends the sign-in; any other local request (another program probing the port, a
+   * forged `?code=x`) gets a 400 and the server keeps waiting for the real redirect.
+   */
+  expectedState?: string;
+}
+
 /**
  * Listens on 127.0.0.1 at the redirect URI's port (or a free one when it has none: the identity
  * platform accepts any port for loopback redirect URIs) until the redirect arrives.
+ *
+ * @example
+ * ```ts
+ * const loopback = await startLoopbackRedirect('http://localhost', { expectedState: flow.state });
+ * const redirectedUrl = await loopback.redirected;
+ * await loopback.close();
+ * ```
  */
-export async function startLoopbackRedirect(redirectUri: string): Promise<LoopbackRedirect> {
+export async function startLoopbackRedirect(redirectUri: string, options: LoopbackRedirectOptions = {}): Promise<LoopbackRedirect> {
   const wanted = new URL(redirectUri);
   const path = wanted.pathname || '/';
   let resolveRedirect!: (url: string) => void;
@@ -46,6 +63,11 @@ export async function startLoopbackRedirect(redirectUri: string): Promise<Loopba
     const isRedirect = ['code', 'error', 'state'].some((name) => url.searchParams.has(name));
     if (req.method !== 'GET' || url.pathname !== path || done || !isRedirect) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
+      return;
+    }
+    if (options.expectedState !== undefined && url.searchParams.get('state') !== options.expectedState) {
+      // Not the redirect of this sign-in: it must neither end nor abort it.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('This request does not belong to the sign-in in progress');
       return;
     }
     done = true;
