@@ -251,8 +251,41 @@ describe('createHttpClient retries against a real loopback server', () => {
       .fetch(`http://127.0.0.1:${port}/x`)
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NetworkError);
-    expect((err as Error).message).toContain('ECONNREFUSED');
+    expect((err as Error).message).toContain('connection refused (ECONNREFUSED) after 2 attempt(s)');
+    expect((err as NetworkError).attempts).toBe(2);
     expect(delays).toHaveLength(1);
+  });
+
+  it('applies the configured retries to a refused connection of a resendable POST (a token request)', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { sleep, delays } = fakeSleep();
+    const err = await client({ sleep, retry: { maxRetries: 3 } })
+      .fetch(`http://127.0.0.1:${port}/token`, { method: 'POST', body: 'grant_type=x', idempotent: true })
+      .catch((e: unknown) => e);
+    expect((err as NetworkError).attempts).toBe(4);
+    expect((err as Error).message).toContain('POST /token failed: connection refused (ECONNREFUSED) after 4 attempt(s)');
+    expect(delays).toHaveLength(3);
+  });
+
+  it('names a TLS failure as such (https to a plain HTTP server)', async () => {
+    const { sleep } = fakeSleep();
+    const err = await client({ sleep, retry: { maxRetries: 0 } })
+      .fetch(`${base.replace('http:', 'https:')}/x`)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(/TLS failure \(\w+\) after 1 attempt\(s\)/);
+  });
+
+  it('names a DNS failure as such (.invalid never resolves, RFC 6761)', async () => {
+    const { sleep } = fakeSleep();
+    const err = await client({ sleep, retry: { maxRetries: 0 } })
+      .fetch('http://o365-ts-test.invalid/x')
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NetworkError);
+    expect((err as Error).message).toMatch(/DNS lookup failed \((ENOTFOUND|EAI_AGAIN)\)/);
   });
 
   it('times out an attempt that gets no headers, and retries it', async () => {

@@ -7,7 +7,7 @@ import {
   backoffDelay,
   isResendable,
   isRetryableNetworkError,
-  networkErrorCode,
+  describeNetworkFailure,
   parseRetryAfter,
   type RetryPolicy,
 } from './retry.js';
@@ -196,7 +196,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
       } catch (error) {
         if (userSignal?.aborted === true) throw userSignal.reason;
         const retryable = error instanceof HttpTimeoutError || isRetryableNetworkError(error);
-        const reason = error instanceof HttpTimeoutError ? 'timeout' : (networkErrorCode(error) ?? 'network error');
+        const reason = error instanceof HttpTimeoutError ? 'timeout' : describeNetworkFailure(error);
         if (retryable && attempt < maxAttempts) {
           const delayMs = backoffDelay(attempt - 1, policy);
           logger.warn('http retry', { method, path, attempt, reason, delayMs });
@@ -206,7 +206,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         if (error instanceof HttpTimeoutError) {
           throw new HttpTimeoutError(error.message, { method, path, timeoutMs, attempts: attempt, cause: error.cause });
         }
-        throw new NetworkError(`${method} ${path} failed (${reason}) after ${attempt} attempt(s)`, {
+        throw new NetworkError(`${method} ${path} failed: ${reason} after ${attempt} attempt(s)`, {
           method,
           path,
           attempts: attempt,

@@ -81,14 +81,9 @@ export function backoffDelay(attempt: number, policy: Pick<RetryPolicy, 'baseDel
 
 /** Whether an error thrown by fetch means a broken connection (safe to retry a resendable request). */
 export function isRetryableNetworkError(error: unknown): boolean {
-  let current: unknown = error;
-  // Follow the cause chain a few levels: undici wraps socket errors in TypeError('fetch failed').
-  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
+  // The whole cause chain: undici wraps socket errors in TypeError('fetch failed'), and a host with
+  // several addresses fails with an AggregateError holding one error per address.
+  return networkErrorCodes(error).some((code) => RETRYABLE_NETWORK_CODES.has(code));
 }
 
 /** Short description of a network error for logs (codes only, never a message that might echo a URL). */
@@ -100,4 +95,49 @@ export function networkErrorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+const DNS_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME', 'EAI_NODATA']);
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|EPROTO$|ERR_OSSL_)/;
+
+/** Every low-level error code in a cause chain, including the members of an AggregateError (happy eyeballs). */
+function networkErrorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  const queue: unknown[] = [error];
+  for (let seen = 0; queue.length > 0 && seen < 20; seen++) {
+    const current = queue.shift();
+    if (current === null || typeof current !== 'object') continue;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    const nested = (current as { errors?: unknown }).errors;
+    if (Array.isArray(nested)) queue.push(...nested.slice(0, 5));
+    queue.push((current as { cause?: unknown }).cause);
+  }
+  return codes;
+}
+
+/**
+ * What kind of connection failure an error is, in words a user can act on: `connection refused
+ * (ECONNREFUSED)`, `DNS lookup failed (ENOTFOUND)`, `TLS failure (CERT_HAS_EXPIRED)`,
+ * `connection reset (ECONNRESET)`; the bare code otherwise, `network error` without one.
+ *
+ * @example
+ * ```ts
+ * describeNetworkFailure(err); // 'connection refused (ECONNREFUSED)'
+ * ```
+ */
+export function describeNetworkFailure(error: unknown): string {
+  const codes = networkErrorCodes(error);
+  const pick = (test: (code: string) => boolean): string | undefined => codes.find(test);
+  const refused = pick((c) => c === 'ECONNREFUSED');
+  if (refused) return `connection refused (${refused})`;
+  const dns = pick((c) => DNS_CODES.has(c));
+  if (dns) return `DNS lookup failed (${dns})`;
+  const tls = pick((c) => TLS_CODE.test(c));
+  if (tls) return `TLS failure (${tls})`;
+  const reset = pick((c) => c === 'ECONNRESET' || c === 'EPIPE' || c === 'UND_ERR_SOCKET' || c === 'UND_ERR_CLOSED');
+  if (reset) return `connection reset (${reset})`;
+  const timeout = pick((c) => c === 'ETIMEDOUT' || c === 'UND_ERR_CONNECT_TIMEOUT');
+  if (timeout) return `connection timed out (${timeout})`;
+  return codes.find((c) => c !== 'UND_ERR' && !c.startsWith('ERR_INVALID')) ?? 'network error';
 }
