@@ -73,7 +73,7 @@ describe('mapAuthError', () => {
   });
 
   it('no answer at all keeps the HTTP client error (it names method and path)', () => {
-    const network = new NetworkError('POST /t/oauth2/v2.0/token failed (ECONNREFUSED) after 4 attempt(s)');
+    const network = new NetworkError('POST /t/oauth2/v2.0/token failed: connection refused (ECONNREFUSED) after 4 attempt(s)');
     expect(mapAuthError(new Error('network_error'), 'credentials', { error: network })).toBe(network);
   });
 

@@ -1,5 +1,6 @@
 import {
   AuthenticationError,
+  ConsentDeclinedError,
   InteractionRequiredError,
   InvalidCredentialsError,
   O365Error,
@@ -7,6 +8,7 @@ import {
   type O365ErrorOptions,
 } from '../errors.js';
 import { redactText } from '../redact.js';
+import { clipServerText } from '../text-limits.js';
 import type { NetworkFailure } from './network-client.js';
 
 /** What was being done when the error happened; it picks the advice in the message. */
@@ -38,7 +40,7 @@ const INVALID_CREDENTIALS = new Set([
   700023, // invalid audience / authority
   700025, // client is public, secret given
 ]);
-const INTERACTION = new Set([65001, 65004, 50076, 50079, 50072, 50074, 50158, 50125, 50105, 53003, 53000, 50012]);
+const INTERACTION = new Set([65001, 50076, 50079, 50072, 50074, 50158, 50125, 50105, 53003, 53000, 50012]);
 const INTERACTION_ERRORS = new Set(['interaction_required', 'consent_required', 'login_required']);
 const INTERACTION_SUBERRORS = new Set(['consent_required', 'basic_action', 'additional_action', 'message_only', 'user_password_expired']);
 
@@ -83,13 +85,43 @@ const ADVICE: Record<AuthOperation, string> = {
 };
 
 /**
+ * What the caller knows about the request, used to make the advice concrete (the consent URL of
+ * AADSTS65001, the scopes of AADSTS70011). Every field is optional.
+ *
+ * @example
+ * ```ts
+ * mapAuthError(error, 'authorization_code', failure, { clientId, authority: 'https://login.microsoftonline.com/contoso.com', scopes });
+ * ```
+ */
+export interface AuthErrorContext {
+  clientId?: string;
+  /** Authority URL including the tenant, e.g. `https://login.microsoftonline.com/contoso.com`. */
+  authority?: string;
+  /** The scopes requested. */
+  scopes?: readonly string[];
+}
+
+/** The scope AADSTS70011 complains about, as the description quotes it. */
+function invalidScopeOf(description: string | undefined): string | undefined {
+  const match = description ? /The scope '([^']{1,500})' (?:is not valid|does not exist)/i.exec(description) : null;
+  return match ? clipServerText(match[1], 200) : undefined;
+}
+
+/** The admin-consent URL of the app (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent). */
+export function adminConsentUrl(context: AuthErrorContext, description?: string): string {
+  const clientId = context.clientId ?? /application with (?:ID|identifier) '([0-9a-f-]{36})'/i.exec(description ?? '')?.[1] ?? '<client id>';
+  const authority = (context.authority ?? 'https://login.microsoftonline.com/organizations').replace(/\/+$/, '');
+  return `${authority}/adminconsent?client_id=${encodeURIComponent(clientId)}`;
+}
+
+/**
  * Turns what msal-node (or the wire) reported into the o365-ts error hierarchy:
  * wrong secret/certificate/password or unknown client -> {@link InvalidCredentialsError};
  * expired/revoked refresh token -> {@link TokenExpiredError}; consent/MFA ->
  * {@link InteractionRequiredError}; anything else -> {@link AuthenticationError}. Server details
  * (AADSTS codes, correlation id, trace id, status) are kept, and the original error is the `cause`.
  */
-export function mapAuthError(error: unknown, operation: AuthOperation, failure?: NetworkFailure): O365Error {
+export function mapAuthError(error: unknown, operation: AuthOperation, failure?: NetworkFailure, context: AuthErrorContext = {}): O365Error {
   if (error instanceof O365Error) return error;
   const msal = asMsalError(error);
   const body = failure?.body;
@@ -143,6 +175,30 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
   }
   if (has(INVALID_CREDENTIALS) || errorCode === 'invalid_client' || errorCode === 'unauthorized_client') {
     return new InvalidCredentialsError(`The identity platform rejected the credentials${said}${tail}. ${ADVICE[operation]}`, details);
+  }
+  if (codes.includes(65004) || (errorCode === 'access_denied' && (suberror === 'cancel' || codes.length === 0))) {
+    return new ConsentDeclinedError(
+      `The consent was declined${said}${tail}; nothing was stored. Sign in again and accept, request fewer scopes, or ask an administrator to grant consent for the tenant: ${adminConsentUrl(context, description)}`,
+      details,
+    );
+  }
+  if (codes.includes(70011) || errorCode === 'invalid_scope') {
+    const scope = invalidScopeOf(description);
+    const asked = context.scopes && context.scopes.length > 0 ? ` (requested: ${clipServerText(context.scopes.join(' '), 500)})` : '';
+    return new AuthenticationError(
+      `The identity platform refused ${scope ? `the scope '${scope}'` : 'a requested scope'}${asked}${tail}. Correct or remove it in the scopes passed to Account (a permission name such as 'Mail.Read', or a helper such as 'basic'); the sign-in cannot succeed with it.`,
+      details,
+    );
+  }
+  if (codes.includes(65001) || suberror === 'consent_required' || errorCode === 'consent_required') {
+    return new InteractionRequiredError(
+      `The app has not been granted consent for these permissions${said}${tail}. ${
+        operation === 'authorization_code' || operation === 'device_code'
+          ? 'An administrator has to grant it (user consent is not allowed for them)'
+          : 'Sign in interactively (authorization or device code flow) to consent, or have an administrator grant it'
+      }: ${adminConsentUrl(context, description)}`,
+      details,
+    );
   }
   if (
     has(INTERACTION) ||
