@@ -7,12 +7,14 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import {
+  assertSaveData,
   TokenBackendError,
   TokenCacheConflictError,
+  type BackendIdentity,
   type SaveOptions,
   type StoredToken,
   type TokenBackend,
-} from '@o365/core';
+} from '@o365/core/backend';
 import { classifyS3Error, redactS3Error, type S3Failure } from './s3-errors.js';
 
 const BACKEND = 'AWSS3Backend';
@@ -174,9 +176,7 @@ export class AWSS3Backend implements TokenBackend {
    * `TokenCacheConflictError`. Resolves the new ETag.
    */
   async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
-    if (typeof data !== 'string') {
-      throw new TypeError('AWSS3Backend.save: data must be a string');
-    }
+    assertSaveData(data, this.#identity());
     const { expectedVersion } = options;
     const input: PutObjectCommandInput = {
       Bucket: this.bucketName,
@@ -243,6 +243,10 @@ export class AWSS3Backend implements TokenBackend {
   [inspectSymbol](): string {
     const sse = this.serverSideEncryption === undefined ? '' : `, serverSideEncryption: '${this.serverSideEncryption}'`;
     return `${BACKEND} { bucketName: '${this.bucketName}', objectKey: '${this.objectKey}'${sse} }`;
+  }
+
+  #identity(): BackendIdentity {
+    return { backend: BACKEND, location: this.location };
   }
 
   #error(operation: 'load' | 'save' | 'delete', failure: S3Failure, cause: unknown): TokenBackendError {

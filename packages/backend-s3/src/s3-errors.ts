@@ -1,4 +1,4 @@
-import { copyErrorWithout } from '@o365/core';
+import { copyErrorWithout } from '@o365/core/backend';
 
 /** What went wrong in an S3 call, reduced to the cases the backend treats differently. */
 export interface S3Failure {

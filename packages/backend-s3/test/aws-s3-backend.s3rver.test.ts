@@ -146,7 +146,7 @@ describe('AWSS3Backend against s3rver', () => {
     const b = backend();
     const { version } = await b.save('{"good":true}');
     // A non-string body is refused before anything is sent.
-    await expect(b.save(42 as unknown as string)).rejects.toThrow(TypeError);
+    await expect(b.save(42 as unknown as string)).rejects.toThrow(TokenBackendError);
     await expect(b.load()).resolves.toEqual({ data: '{"good":true}', version });
   });
 
