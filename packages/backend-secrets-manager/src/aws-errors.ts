@@ -2,7 +2,7 @@
  * Helpers for errors thrown by the Secrets Manager client: naming them, describing them without
  * secret material, and making them safe to keep as `cause`.
  */
-import { copyErrorWithout } from '@o365/core';
+import { copyErrorWithout } from '@o365/core/backend';
 
 // The SDK hangs the raw HTTP response on every service error as a hidden, non-configurable
 // `$response`; its socket still references the request, whose body is the token cache on
@@ -39,4 +39,21 @@ export function describeAwsError(err: unknown): string {
  */
 export function redactAwsError(err: unknown): unknown {
   return copyErrorWithout(err, DROPPED_FIELDS);
+}
+
+/** What to do next for the AWS errors a caller can fix, appended to the message (empty otherwise). */
+export function adviceFor(err: unknown, operation: string): string {
+  switch (awsErrorName(err)) {
+    case 'AccessDeniedException':
+      return `; grant secretsmanager:${operation} on this secret to the caller`;
+    case 'ThrottlingException':
+    case 'TooManyRequestsException':
+      return '; Secrets Manager kept throttling after the SDK retries';
+    case 'UnrecognizedClientException':
+    case 'InvalidSignatureException':
+    case 'ExpiredTokenException':
+      return '; check the AWS credentials';
+    default:
+      return '';
+  }
 }

@@ -13,6 +13,7 @@ import {
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import {
+  assertSaveData,
   TokenBackendError,
   TokenCacheConflictError,
   noopLogger,
@@ -20,8 +21,8 @@ import {
   type SaveOptions,
   type StoredToken,
   type TokenBackend,
-} from '@o365/core';
-import { awsErrorName as errorName, describeAwsError as describeError, redactAwsError } from './aws-errors.js';
+} from '@o365/core/backend';
+import { adviceFor, awsErrorName as errorName, describeAwsError as describeError, redactAwsError } from './aws-errors.js';
 
 /**
  * Options of {@link AWSSecretsBackend}.
@@ -207,12 +208,7 @@ export class AWSSecretsBackend implements TokenBackend {
    * is stored. A lost condition rejects with `TokenCacheConflictError` and `AWSCURRENT` is not moved.
    */
   async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
-    if (typeof data !== 'string') {
-      throw new TokenBackendError('AWSSecretsBackend: data to save must be a string.', {
-        backend: BACKEND,
-        location: this.secretName,
-      });
-    }
+    assertSaveData(data, { backend: BACKEND, location: this.secretName });
     const bytes = Buffer.byteLength(data, 'utf8');
     if (bytes > MAX_SECRET_BYTES) {
       throw new TokenBackendError(
@@ -498,20 +494,4 @@ function requireVersion(versionId: string | undefined, secretName: string): stri
     });
   }
   return versionId;
-}
-
-function adviceFor(err: unknown, operation: Operation): string {
-  switch (errorName(err)) {
-    case 'AccessDeniedException':
-      return `; grant secretsmanager:${operation} on this secret to the caller`;
-    case 'ThrottlingException':
-    case 'TooManyRequestsException':
-      return '; Secrets Manager kept throttling after the SDK retries';
-    case 'UnrecognizedClientException':
-    case 'InvalidSignatureException':
-    case 'ExpiredTokenException':
-      return '; check the AWS credentials';
-    default:
-      return '';
-  }
 }
