@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto';
 import {
+  assertSaveData,
   TokenBackendError,
   TokenCacheConflictError,
   noopLogger,
@@ -9,7 +10,7 @@ import {
   type SaveOptions,
   type StoredToken,
   type TokenBackend,
-} from '@o365/core';
+} from '@o365/core/backend';
 import type { PrismaLockStrategy } from './lock-strategy.js';
 import { acquirePostgresAdvisoryLock, type PostgresAdvisoryLockStrategy } from './postgres-advisory-lock.js';
 import type { PrismaTokenDelegate, PrismaWhereOf } from './prisma-delegate.js';
@@ -157,12 +158,7 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
    * with `TokenCacheConflictError` and writes nothing.
    */
   async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
-    if (typeof data !== 'string') {
-      throw new TokenBackendError(`${BACKEND} can only store a string (got ${typeof data}); nothing was written`, {
-        backend: BACKEND,
-        location: this.#location,
-      });
-    }
+    assertSaveData(data, { backend: BACKEND, location: this.#location });
     const { expectedVersion } = options;
     if (typeof expectedVersion === 'string') return this.#saveIfVersion(data, expectedVersion);
     if (expectedVersion === null) return this.#saveIfEmpty(data);
