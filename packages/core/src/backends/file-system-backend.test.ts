@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FileSystemTokenBackend } from './file-system-backend.js';
@@ -15,11 +16,22 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const NOBODY = 65534;
 
 let base: string;
+// A child that runs as another user cannot be assumed to read this checkout (a clone in a folder
+// only root can traverse, e.g. `mktemp -d`), so it gets the fixture bundled into one plain
+// JavaScript file in a world-readable temp folder and runs it without tsx.
+let bundleDir: string;
+let bundledFixture: string;
 beforeAll(async () => {
   base = await fs.mkdtemp(path.join(os.tmpdir(), 'o365-fs-backend-'));
+  bundleDir = await fs.mkdtemp(path.join(os.tmpdir(), 'o365-fs-child-'));
+  bundledFixture = path.join(bundleDir, 'fs-backend-child.cjs');
+  await build({ entryPoints: [fixture], bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: bundledFixture, logLevel: 'silent' });
+  await fs.chmod(bundleDir, 0o755);
+  await fs.chmod(bundledFixture, 0o644);
 });
 afterAll(async () => {
   await fs.rm(base, { recursive: true, force: true });
+  await fs.rm(bundleDir, { recursive: true, force: true });
 });
 
 let counter = 0;
@@ -39,7 +51,9 @@ interface Child {
 }
 
 function startChild(args: string[], options: { uid?: number; gid?: number } = {}): Child {
-  const proc = spawn(process.execPath, ['--import', tsxLoader, fixture, ...args], {
+  const asAnotherUser = options.uid !== undefined && options.uid !== process.getuid?.();
+  const entry = asAnotherUser ? [bundledFixture] : ['--import', tsxLoader, fixture];
+  const proc = spawn(process.execPath, [...entry, ...args], {
     stdio: 'pipe',
     ...options,
     env: { PATH: process.env.PATH ?? '', TSX_TSCONFIG_PATH: path.join(__dirname, '..', '..', 'tsconfig.json') },
