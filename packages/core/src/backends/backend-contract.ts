@@ -172,7 +172,6 @@ export function assertPartitionKey(key: unknown, id: BackendIdentity): asserts k
   if (typeof key !== 'string') problem = `must be a string, got ${key === null ? 'null' : typeof key}`;
   else if (key === '') problem = 'must not be empty';
   else if (key.length > MAX_PARTITION_KEY_LENGTH) problem = `must be at most ${MAX_PARTITION_KEY_LENGTH} characters`;
-  // eslint-disable-next-line no-control-regex
   else if (/[\u0000-\u001f\u007f]/.test(key)) problem = 'must not contain control characters';
   if (problem !== undefined) {
     throw new TokenBackendError(`${where(id)}: partition key ${problem}`, { ...id, cause: new TypeError(problem) });
