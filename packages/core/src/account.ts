@@ -9,8 +9,9 @@ import { readLine, writeLine } from './auth/console-prompt.js';
 import type { Credentials } from './auth/credentials.js';
 import type { DeviceCodeInfo } from './auth/engine.js';
 import { isLoopbackRedirectUri, startLoopbackRedirect } from './auth/loopback-server.js';
-import { Connection, type AuthFlowType, type AuthorizationFlow, type ConnectionOptions } from './connection.js';
+import { Connection, type AuthFlowType, type AuthorizationFlow, type ConnectionOptions, type UserConnection } from './connection.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
+import type { GraphSession } from './graph/graph-session.js';
 
 /**
  * Receives the consent URL of the authorization flow and resolves with the URL the browser was
@@ -100,6 +101,22 @@ export interface AuthenticateOptions {
   signal?: AbortSignal;
 }
 
+/**
+ * One user's side of an {@link Account} (from {@link Account.forUser}): tokens, Graph and the
+ * directory, always for that user.
+ *
+ * @example
+ * ```ts
+ * const me = await account.forUser(req.session.username).getCurrentUser();
+ * ```
+ */
+export interface UserAccount extends UserConnection {
+  /** The directory, its requests carrying this user's token. */
+  directory(options?: { resource?: string }): Directory;
+  /** This user (`/me`, or the main resource). */
+  getCurrentUser(options?: GetUserOptions): Promise<User>;
+}
+
 const NATIVE_CLIENT_PATH = '/common/oauth2/nativeclient';
 
 /**
@@ -142,6 +159,29 @@ export class Account implements TokenCredential {
 
   set username(value: string | undefined) {
     this.connection.username = value;
+  }
+
+  /**
+   * The account acting for one user of the token cache, whatever `username` is set to later.
+   * **The way for servers** handling several users at once: name the user per request instead of
+   * setting the shared `username` (two overlapping requests would otherwise race for it).
+   *
+   * @example
+   * ```ts
+   * app.get('/profile', async (req, res) => {
+   *   const user = account.forUser(req.session.username); // no shared state: safe under concurrency
+   *   res.json((await user.getCurrentUser()).displayName);
+   * });
+   * ```
+   */
+  forUser(username: string): UserAccount {
+    const view = this.connection.forUser(username);
+    const directory = (options: { resource?: string } = {}): Directory => this.#directory(view.getSession(), options);
+    return {
+      ...view, // a plain object of arrow functions: spreading keeps them bound
+      directory,
+      getCurrentUser: (options: GetUserOptions = {}) => directory().getCurrentUser(options),
+    };
   }
 
   /** The Graph resource this account acts on (`me`, `users/{id}`, ...). */
@@ -293,10 +333,14 @@ export class Account implements TokenCredential {
    * ```
    */
   directory(options: { resource?: string } = {}): Directory {
+    return this.#directory(this.connection.getSession(), options);
+  }
+
+  #directory(session: GraphSession, options: { resource?: string }): Directory {
     const appOnly = this.authFlowType === 'credentials';
     const resource = options.resource ?? this.#mainResource;
     return new Directory({
-      session: this.connection.getSession(),
+      session,
       protocol: this.protocol,
       appOnly,
       ...(resource !== undefined ? { mainResource: resource } : {}),

@@ -2,12 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
-import { Headers, type Response } from 'undici';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
 import { AuthenticationError, TokenBackendError } from './errors.js';
-import { resolveGraphUrl, type GraphSession } from './graph/graph-session.js';
-import { createHttpClient, type HttpClient, type HttpRequestInit, type HttpRetryOptions } from './http/http-client.js';
+import { createGraphSession, type GraphSession } from './graph/graph-session.js';
+import { createHttpClient, type HttpClient, type HttpRetryOptions } from './http/http-client.js';
 import type { TlsOptions } from './http/dispatcher.js';
 import { noopLogger, type Logger } from './logger.js';
 import { MSGraphProtocol, type Protocol } from './protocol.js';
@@ -30,6 +29,53 @@ import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
+
+/** Whom a call is for: captured synchronously when the call starts, so a later user switch cannot change it. */
+interface Selection {
+  username?: string;
+  homeAccountId?: string;
+  /** Scopes of the user's last sign-in or first token (Graph calls use them). */
+  scopes?: string[];
+  memo?: { homeAccountId: string; scopes: readonly string[]; key: string };
+}
+
+/**
+ * Options of {@link Connection.getAccessToken}.
+ *
+ * @example
+ * ```ts
+ * const options: GetAccessTokenOptions = { username: 'adele@contoso.com', scopes: ['User.Read'], signal: AbortSignal.timeout(10_000) };
+ * const token = await connection.getAccessToken(options);
+ * ```
+ */
+export interface GetAccessTokenOptions {
+  /** Scopes of the token (default: those of the sign-in, or Graph's defaults). */
+  scopes?: string[];
+  /** The user of the token cache the token is for (default: the selected `username`); what servers should pass. */
+  username?: string;
+  signal?: AbortSignalLike;
+}
+
+/**
+ * One user's side of a {@link Connection} (from {@link Connection.forUser}): every call is for
+ * that user, whatever the connection's `username` is set to meanwhile.
+ *
+ * @example
+ * ```ts
+ * const adele: UserConnection = connection.forUser('adele@contoso.com');
+ * const res = await adele.getSession().fetch('me');
+ * ```
+ */
+export interface UserConnection extends TokenCredential {
+  readonly username: string;
+  getAccessToken(options?: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string>;
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken>;
+  isAuthenticated(): Promise<boolean>;
+  /** Removes this user's tokens; other users' entries stay. */
+  logout(): Promise<boolean>;
+  /** A Graph session whose requests all carry this user's token. */
+  getSession(): GraphSession;
+}
 
 /**
  * A source of time, epoch milliseconds. Tests pass the emulator's clock.
@@ -157,9 +203,10 @@ export class Connection implements TokenCredential {
   readonly #engine: AuthEngine;
   readonly #memory = new Map<string, FoundAccessToken>();
   readonly #inflight = new Map<string, Promise<FoundAccessToken>>();
-  #username: string | undefined;
-  #homeAccountId: string | undefined;
-  #scopes: string[] | undefined;
+  /** Whom calls without a named user are for; replaced (never mutated across users) when the user changes. */
+  #selection: Selection;
+  /** Selections of named users (`forUser`, `{ username }`): a user switch is one map lookup. */
+  readonly #named = new Map<string, Selection>();
 
   constructor(credentials: Credentials, options: ConnectionOptions = {}) {
     if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
@@ -196,7 +243,7 @@ export class Connection implements TokenCredential {
     this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
     this.tokenBackend = options.tokenBackend ?? new FileSystemTokenBackend();
     this.#password = options.password;
-    this.#username = options.username;
+    this.#selection = options.username === undefined ? {} : { username: options.username };
     this.#logger = options.logger ?? noopLogger;
     this.#clock = options.clock ?? { now: () => Date.now() };
     this.#skewMs = Math.max(0, options.refreshSkewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000;
@@ -234,14 +281,53 @@ export class Connection implements TokenCredential {
 
   /** The selected user (from options, the last sign-in, or the only account of the cache). */
   get username(): string | undefined {
-    return this.#username;
+    return this.#selection.username;
   }
 
   set username(value: string | undefined) {
-    if (value?.toLowerCase() === this.#username?.toLowerCase()) return;
-    this.#username = value;
-    this.#homeAccountId = undefined;
-    this.#scopes = undefined;
+    if (value?.toLowerCase() === this.#selection.username?.toLowerCase()) return;
+    // A new object: calls already started keep the selection they captured.
+    this.#selection = value === undefined ? {} : { username: value };
+  }
+
+  /**
+   * The selection of a named user, shared by every call naming that user (it remembers the
+   * user's account id and scopes, so the next call is served from memory).
+   */
+  #selectionOf(username: string): Selection {
+    if (typeof username !== 'string' || username.trim() === '') throw new TypeError('username must be a non-empty string');
+    const key = username.trim().toLowerCase();
+    let selection = this.#named.get(key);
+    if (selection === undefined) {
+      selection = { username: username.trim() };
+      this.#named.set(key, selection);
+    }
+    return selection;
+  }
+
+  /**
+   * A view of this connection acting for one user of the token cache, whatever `username` is set
+   * to later. **The way for servers**: a request handler names its user per call instead of
+   * setting the shared `username`, so overlapping requests never get each other's tokens.
+   *
+   * @example
+   * ```ts
+   * app.get('/me', async (req, res) => {
+   *   const token = await connection.forUser(req.session.username).getAccessToken();
+   *   res.json(await (await fetch(graphMe, { headers: { authorization: `Bearer ${token}` } })).json());
+   * });
+   * ```
+   */
+  forUser(username: string): UserConnection {
+    const selection = this.#selectionOf(username);
+    return {
+      username: selection.username!,
+      getAccessToken: (options = {}) => this.#accessToken(selection, options),
+      getToken: (scopes, options) => this.#getToken(selection, scopes, options),
+      isAuthenticated: () => this.#isAuthenticated(selection),
+      logout: () => this.#logout(selection.username, selection),
+      getSession: () => this.#sessionOf(selection),
+    };
   }
 
   /** The HTTP client shared by Graph calls and token requests. */
@@ -271,8 +357,8 @@ export class Connection implements TokenCredential {
   }
 
   /** Scopes used for Graph calls: those of the last sign-in, of the cached token, or the Graph defaults. */
-  #callScopes(account: CachedAccount | undefined): string[] {
-    if (this.#scopes) return this.#scopes;
+  #callScopes(selection: Selection, account: CachedAccount | undefined): string[] {
+    if (selection.scopes) return selection.scopes;
     if (this.#appOnly) return this.resolveScopes();
     if (account) {
       const found = findAccessToken(this.#store.cache, {
@@ -289,34 +375,34 @@ export class Connection implements TokenCredential {
   }
 
   /** The cached account this connection acts for. */
-  #account(): CachedAccount | undefined {
+  #account(selection: Selection): CachedAccount | undefined {
     if (this.#appOnly) return undefined;
     const accounts = listAccounts(this.#store.cache);
-    if (this.#homeAccountId) {
-      const byId = accounts.find((a) => a.homeAccountId === this.#homeAccountId);
+    if (selection.homeAccountId) {
+      const byId = accounts.find((a) => a.homeAccountId === selection.homeAccountId);
       if (byId) return byId;
     }
-    if (this.#username) {
-      const wanted = this.#username.toLowerCase();
+    if (selection.username) {
+      const wanted = selection.username.toLowerCase();
       const byName = accounts.find((a) => a.username.toLowerCase() === wanted);
-      if (byName) this.#homeAccountId = byName.homeAccountId;
+      if (byName) selection.homeAccountId = byName.homeAccountId;
       return byName;
     }
     if (accounts.length === 1) {
       const only = accounts[0]!;
-      this.#username = only.username;
-      this.#homeAccountId = only.homeAccountId;
+      selection.username = only.username;
+      selection.homeAccountId = only.homeAccountId;
       return only;
     }
     return undefined;
   }
 
-  #requireAccount(): CachedAccount {
-    const account = this.#account();
+  #requireAccount(selection: Selection): CachedAccount {
+    const account = this.#account(selection);
     if (account) return account;
     const count = listAccounts(this.#store.cache).length;
-    if (this.#username) {
-      throw new AuthenticationError(`${this.#username} is not signed in (no tokens for this user in ${this.#where()}); call account.authenticate()`);
+    if (selection.username) {
+      throw new AuthenticationError(`${selection.username} is not signed in (no tokens for this user in ${this.#where()}); call account.authenticate()`);
     }
     if (count > 1) {
       throw new AuthenticationError(`The token cache holds ${count} users; choose one with account.username = '...' (see getAuthenticatedUsernames())`);
@@ -328,14 +414,12 @@ export class Connection implements TokenCredential {
     return this.#store.source.location ?? this.#store.source.backend;
   }
 
-  // The hot path asks for the same scope array again and again: remember its key.
-  #lastKey: { homeAccountId: string; scopes: readonly string[]; key: string } | undefined;
-
-  #memoKey(homeAccountId: string, scopes: readonly string[]): string {
-    const last = this.#lastKey;
+  // The hot path asks for the same scope array again and again: each selection remembers its key.
+  #memoKey(selection: Selection, homeAccountId: string, scopes: readonly string[]): string {
+    const last = selection.memo;
     if (last !== undefined && last.scopes === scopes && last.homeAccountId === homeAccountId) return last.key;
     const key = this.#key(homeAccountId, scopes);
-    this.#lastKey = { homeAccountId, scopes, key };
+    selection.memo = { homeAccountId, scopes, key };
     return key;
   }
 
@@ -354,9 +438,14 @@ export class Connection implements TokenCredential {
    * const token = await account.connection.getAccessToken(); // send as `Authorization: Bearer ...`
    * ```
    */
-  async getAccessToken(options: { scopes?: string[]; signal?: AbortSignalLike } = {}): Promise<string> {
+  getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
+    // Whom the call is for is decided here, before any await.
+    return this.#accessToken(options.username === undefined ? this.#selection : this.#selectionOf(options.username), options);
+  }
+
+  async #accessToken(selection: Selection, options: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string> {
     throwIfAborted(options.signal);
-    return (await untilAborted(this.#token(options.scopes), options.signal)).token;
+    return (await untilAborted(this.#token(selection, options.scopes), options.signal)).token;
   }
 
   /**
@@ -367,11 +456,15 @@ export class Connection implements TokenCredential {
    * const { token, expiresOnTimestamp } = (await account.connection.getToken('https://graph.microsoft.com/.default'))!;
    * ```
    */
-  async getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+  getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+    return this.#getToken(this.#selection, scopes, options);
+  }
+
+  async #getToken(selection: Selection, scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     throwIfAborted(options.abortSignal);
     const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((s) => typeof s === 'string' && s.trim() !== '');
     const resolved = list.length === 0 ? undefined : this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list);
-    const found = await untilAborted(this.#token(resolved), options.abortSignal);
+    const found = await untilAborted(this.#token(selection, resolved), options.abortSignal);
     return {
       token: found.token,
       expiresOnTimestamp: found.expiresOn,
@@ -385,18 +478,19 @@ export class Connection implements TokenCredential {
    * Resolves `true`; rejects with `TokenExpiredError` when the refresh token is no longer valid.
    */
   async refreshToken(): Promise<boolean> {
-    await this.#token(undefined, { force: true });
+    await this.#token(this.#selection, undefined, { force: true });
     return true;
   }
 
-  async #token(scopes?: readonly string[], options: { force?: boolean; stale?: string } = {}): Promise<FoundAccessToken> {
+  async #token(selection: Selection, scopes?: readonly string[], options: { force?: boolean; stale?: string } = {}): Promise<FoundAccessToken> {
     // Hot path: the account and a valid token already in memory, no I/O at all.
-    const homeAccountId = this.#appOnly ? '' : this.#homeAccountId;
+    const homeAccountId = this.#appOnly ? '' : selection.homeAccountId;
     if (homeAccountId !== undefined && !options.force) {
-      const resolvedScopes = scopes ?? this.#scopes;
+      const resolvedScopes = scopes ?? selection.scopes;
       if (resolvedScopes) {
         // Only our own scope array is memoized: a caller's array may change between calls.
-        const key = resolvedScopes === this.#scopes ? this.#memoKey(homeAccountId, resolvedScopes) : this.#key(homeAccountId, resolvedScopes);
+        const key =
+          resolvedScopes === selection.scopes ? this.#memoKey(selection, homeAccountId, resolvedScopes) : this.#key(homeAccountId, resolvedScopes);
         const mem = this.#memory.get(key);
         if (mem) {
           const now = this.#clock.now();
@@ -408,9 +502,9 @@ export class Connection implements TokenCredential {
     }
     await this.#store.ensureLoaded();
     this.#store.assertReadable();
-    const account = this.#appOnly ? undefined : this.#requireAccount();
+    const account = this.#appOnly ? undefined : this.#requireAccount(selection);
     const accountId = account?.homeAccountId ?? '';
-    const resolved = scopes ? [...scopes] : this.#callScopes(account);
+    const resolved = scopes ? [...scopes] : this.#callScopes(selection, account);
     const key = this.#key(accountId, resolved);
     const now = this.#clock.now();
     const mem = this.#memory.get(key);
@@ -431,7 +525,7 @@ export class Connection implements TokenCredential {
       });
       if (cached) {
         this.#memory.set(key, cached);
-        if (!scopes && !this.#scopes) this.#scopes = resolved;
+        if (!scopes && !selection.scopes) selection.scopes = resolved;
         return cached;
       }
     }
@@ -447,7 +541,7 @@ export class Connection implements TokenCredential {
       const result = await flight;
       // Joined a refresh that returned the very token the caller saw refused: refresh once more.
       if (exclude === undefined || result.token !== exclude) {
-        if (!scopes && !this.#scopes) this.#scopes = resolved;
+        if (!scopes && !selection.scopes) selection.scopes = resolved;
         return result;
       }
     }
@@ -555,23 +649,25 @@ export class Connection implements TokenCredential {
    */
   async #signedIn(result: AuthenticationResult, scopes: string[]): Promise<void> {
     const { token, saveError } = await this.#adopt(result);
+    let selection: Selection;
     if (this.#appOnly) {
-      this.#homeAccountId = '';
+      selection = { ...(this.#selection.username !== undefined ? { username: this.#selection.username } : {}), homeAccountId: '', scopes };
     } else {
       if (!result.account) throw new AuthenticationError('The identity platform returned no account for the sign-in');
-      this.#homeAccountId = result.account.homeAccountId;
-      this.#username = result.account.username;
+      selection = { username: result.account.username, homeAccountId: result.account.homeAccountId, scopes };
+      // A named selection of this user may remember an account id of an earlier sign-in.
+      this.#named.delete(result.account.username.toLowerCase());
     }
-    this.#scopes = scopes;
-    this.#memory.set(this.#key(this.#homeAccountId, scopes), token);
+    this.#selection = selection;
+    this.#memory.set(this.#key(selection.homeAccountId!, scopes), token);
     this.#logger.info('signed in', {
       flow: this.authFlowType,
-      ...(this.#appOnly ? {} : { username: this.#username }),
+      ...(this.#appOnly ? {} : { username: selection.username }),
       expiresOn: new Date(token.expiresOn).toISOString(),
     });
     if (saveError) {
       throw new TokenBackendError(
-        `Signed in${this.#appOnly ? '' : ` as ${this.#username}`}, but the token cache could not be saved to ${this.#where()}: this process can use the account, the stored copy was left as it was, and the save is retried at the next refresh; fix the backend or sign in again`,
+        `Signed in${this.#appOnly ? '' : ` as ${selection.username}`}, but the token cache could not be saved to ${this.#where()}: this process can use the account, the stored copy was left as it was, and the save is retried at the next refresh; fix the backend or sign in again`,
         { ...this.#store.source, cause: saveError },
       );
     }
@@ -590,7 +686,7 @@ export class Connection implements TokenCredential {
 
   /** Resource owner password flow (`username`/`password` options, or the arguments). */
   async acquireWithPassword(requestedScopes?: readonly string[], credentials: { username?: string; password?: string } = {}): Promise<boolean> {
-    const username = credentials.username ?? this.#username;
+    const username = credentials.username ?? this.#selection.username;
     const password = credentials.password ?? this.#password;
     if (!username || !password) {
       throw new AuthenticationError("The password flow needs the 'username' and 'password' options");
@@ -691,7 +787,11 @@ export class Connection implements TokenCredential {
   // ---------------------------------------------------------------- cache state
 
   /** Whether tokens for the selected user (or app) are stored: a refresh token, or a valid access token. No network. */
-  async isAuthenticated(): Promise<boolean> {
+  isAuthenticated(): Promise<boolean> {
+    return this.#isAuthenticated(this.#selection);
+  }
+
+  async #isAuthenticated(selection: Selection): Promise<boolean> {
     await this.#store.ensureLoaded();
     if (this.#store.legacyError) return false;
     const now = this.#clock.now();
@@ -707,7 +807,7 @@ export class Connection implements TokenCredential {
         }) !== undefined
       );
     }
-    const account = this.#account();
+    const account = this.#account(selection);
     if (!account) return false;
     if (hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) return true;
     return (
@@ -730,11 +830,15 @@ export class Connection implements TokenCredential {
   }
 
   /** Removes one user's tokens (default: the selected user); other users' entries stay. Resolves whether a user was removed. */
-  async logout(username?: string): Promise<boolean> {
+  logout(username?: string): Promise<boolean> {
+    return this.#logout(username, this.#selection);
+  }
+
+  async #logout(username: string | undefined, selection: Selection): Promise<boolean> {
     await this.#store.ensureLoaded();
     // A fresh connection over a cache of one user acts for that user (as every other call does).
-    if (username === undefined) this.#account();
-    const target = (username ?? this.#username)?.toLowerCase();
+    if (username === undefined) this.#account(selection);
+    const target = (username ?? selection.username)?.toLowerCase();
     if (!target) return false;
     return this.#store.exclusive(async () => {
       await this.#store.reload();
@@ -745,11 +849,8 @@ export class Connection implements TokenCredential {
         for (const key of [...this.#memory.keys()]) if (key.startsWith(`${info.homeAccountId}|`)) this.#memory.delete(key);
       }
       await this.#store.flush();
-      if (this.#username?.toLowerCase() === target) {
-        this.#username = undefined;
-        this.#homeAccountId = undefined;
-        this.#scopes = undefined;
-      }
+      this.#named.delete(target);
+      if (this.#selection.username?.toLowerCase() === target) this.#selection = {};
       return matches.length > 0;
     }, this.#lockTimeoutMs);
   }
@@ -763,8 +864,8 @@ export class Connection implements TokenCredential {
     await this.#store.exclusive(async () => {
       await this.#store.clear();
       this.#memory.clear();
-      this.#homeAccountId = undefined;
-      this.#scopes = undefined;
+      this.#named.clear();
+      this.#selection = this.#selection.username === undefined ? {} : { username: this.#selection.username };
     }, this.#lockTimeoutMs);
   }
 
@@ -781,29 +882,27 @@ export class Connection implements TokenCredential {
    * ```
    */
   getSession(): GraphSession {
-    return {
-      fetch: async (url: string, init: HttpRequestInit = {}): Promise<Response> => {
-        const target = resolveGraphUrl(url, this.protocol.graphUrl);
-        const send = (token: string): Promise<Response> => {
-          const headers = new Headers(init.headers as ConstructorParameters<typeof Headers>[0]);
-          headers.set('authorization', `Bearer ${token}`);
-          if (!headers.has('accept')) headers.set('accept', 'application/json');
-          if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
-          return this.#http.fetch(target, { ...init, headers });
-        };
-        const signal = init.signal ?? undefined;
-        throwIfAborted(signal);
-        const first = await untilAborted(this.#token(), signal);
-        const response = await send(first.token);
-        if (response.status !== 401) return response;
-        // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
-        // Read (not cancel) the small error body so the connection is reused rather than torn down.
-        await response.text().catch(() => '');
-        this.#logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
-        const second = await untilAborted(this.#token(undefined, { stale: first.token }), signal);
-        return send(second.token);
-      },
-    };
+    // Each request is for the user selected when it is made (captured before any await).
+    return { fetch: (url, init) => this.#sessionOf(this.#selection).fetch(url, init) };
+  }
+
+  readonly #sessions = new WeakMap<Selection, GraphSession>();
+
+  /** The Graph session of one selection: both tokens of a 401 retry are for the same user. */
+  #sessionOf(selection: Selection): GraphSession {
+    let session = this.#sessions.get(selection);
+    if (session === undefined) {
+      session = createGraphSession({
+        http: this.#http,
+        graphUrl: this.protocol.graphUrl,
+        refreshOn401: true,
+        logger: this.#logger,
+        getAccessToken: async (request) =>
+          (await this.#token(selection, undefined, request.refused === undefined ? {} : { stale: request.refused })).token,
+      });
+      this.#sessions.set(selection, session);
+    }
+    return session;
   }
 
   /** Closes the HTTP client's idle connections (when this connection created it). */
@@ -819,7 +918,7 @@ export class Connection implements TokenCredential {
         authFlowType: this.authFlowType,
         tenantId: this.tenantId,
         authority: this.authority,
-        username: this.#username,
+        username: this.#selection.username,
         credential: this.#credential === undefined ? 'none' : typeof this.#credential === 'string' ? 'client secret' : isCertificate(this.#credential) ? 'certificate' : 'client assertion',
         tokenBackend: this.#store.source,
       }),
@@ -827,11 +926,12 @@ export class Connection implements TokenCredential {
   }
 
   toJSON(): Record<string, unknown> {
-    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#username };
+    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#selection.username };
   }
 
   toString(): string {
-    return `Connection(${this.clientId}, ${this.authFlowType}${this.#username ? `, ${this.#username}` : ''})`;
+    const username = this.#selection.username;
+    return `Connection(${this.clientId}, ${this.authFlowType}${username ? `, ${username}` : ''})`;
   }
 }
 

@@ -62,8 +62,17 @@ export {
   type AuthenticateOptions,
   type ConsentHandler,
   type DeviceCodeCallback,
+  type UserAccount,
 } from './account.js';
-export { Connection, type ConnectionOptions, type AuthFlowType, type AuthorizationFlow, type Clock } from './connection.js';
+export {
+  Connection,
+  type ConnectionOptions,
+  type AuthFlowType,
+  type AuthorizationFlow,
+  type Clock,
+  type GetAccessTokenOptions,
+  type UserConnection,
+} from './connection.js';
 export type {
   ClientCertificate,
   ClientAssertionCredential,

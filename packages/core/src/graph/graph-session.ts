@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Headers, type Response } from 'undici';
 import { O365Error } from '../errors.js';
 import type { HttpClient, HttpRequestInit } from '../http/http-client.js';
+import { noopLogger, type Logger } from '../logger.js';
+import { throwIfAborted, untilAborted } from '../abort.js';
 
 /**
  * An authenticated `fetch` for Microsoft Graph: relative URLs resolve against the protocol's
@@ -32,8 +34,18 @@ export interface CreateGraphSessionOptions {
   http: HttpClient;
   /** Base for relative URLs, e.g. `protocol.graphUrl`. Absolute URLs must share its origin. */
   graphUrl: string;
-  /** Returns a valid access token; called for every request, so it should serve from memory. */
-  getAccessToken: () => Promise<string> | string;
+  /**
+   * Returns a valid access token; called for every request, so it should serve from memory.
+   * After a 401 (with `refreshOn401`), called once more with the token the server `refused`.
+   */
+  getAccessToken: (request: { refused?: string }) => Promise<string> | string;
+  /**
+   * On a 401, get a token other than the refused one and send the request once more (what
+   * `account.connection.getSession()` does). Default `false`: the 401 response is returned.
+   */
+  refreshOn401?: boolean;
+  /** Receives redacted diagnostics (the 401 retry). */
+  logger?: Logger;
 }
 
 /**
@@ -65,8 +77,9 @@ export function resolveGraphUrl(url: string, graphUrl: string): URL {
 }
 
 /**
- * A {@link GraphSession} over an {@link HttpClient} and a token source. It does not refresh on
- * 401 by itself (the Connection's session does); use it when you manage tokens yourself.
+ * A {@link GraphSession} over an {@link HttpClient} and a token source: the one Graph session of
+ * o365-ts (the Connection's session is this with `refreshOn401`). Use it directly when you manage
+ * tokens yourself.
  *
  * @example
  * ```ts
@@ -76,16 +89,29 @@ export function resolveGraphUrl(url: string, graphUrl: string): URL {
  * ```
  */
 export function createGraphSession(options: CreateGraphSessionOptions): GraphSession {
+  const logger = options.logger ?? noopLogger;
+  const send = (target: URL, init: HttpRequestInit, token: string): Promise<Response> => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    if (!headers.has('accept')) headers.set('accept', 'application/json');
+    // Graph echoes it back; it ties a failure in our logs to Microsoft's.
+    if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
+    return options.http.fetch(target, { ...init, headers });
+  };
   return {
     async fetch(url: string, init: HttpRequestInit = {}): Promise<Response> {
       const target = resolveGraphUrl(url, options.graphUrl);
-      const token = await options.getAccessToken();
-      const headers = new Headers(init.headers);
-      headers.set('authorization', `Bearer ${token}`);
-      if (!headers.has('accept')) headers.set('accept', 'application/json');
-      // Graph echoes it back; it ties a failure in our logs to Microsoft's.
-      if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
-      return options.http.fetch(target, { ...init, headers });
+      const signal = init.signal ?? undefined;
+      throwIfAborted(signal);
+      const first = await untilAborted(Promise.resolve(options.getAccessToken({})), signal);
+      const response = await send(target, init, first);
+      if (response.status !== 401 || options.refreshOn401 !== true) return response;
+      // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
+      // Read (not cancel) the small error body so the connection is reused rather than torn down.
+      await response.text().catch(() => '');
+      logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
+      const second = await untilAborted(Promise.resolve(options.getAccessToken({ refused: first })), signal);
+      return send(target, init, second);
     },
   };
 }
