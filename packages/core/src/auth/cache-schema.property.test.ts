@@ -40,12 +40,14 @@ describe('validateCache (property)', () => {
 
   it('every cache built from well-formed entries is accepted', () => {
     const str = fc.string({ maxLength: 40 });
+    // `__proto__` is the one key the validator refuses (fast-check generates it on purpose).
+    const key = str.filter((k) => k !== '__proto__');
     const ts = fc.integer({ min: 0, max: 4_000_000_000 }).map(String);
     const credential = fc.record({ home_account_id: str, environment: str, credential_type: str, client_id: str, secret: str, realm: str, target: str, cached_at: ts, expires_on: ts });
     const wellFormed = fc.record({
-      AccessToken: fc.dictionary(str, credential, { maxKeys: 5 }),
-      RefreshToken: fc.dictionary(str, credential, { maxKeys: 5 }),
-      Account: fc.dictionary(str, fc.record({ home_account_id: str, environment: str, realm: str, username: str }), { maxKeys: 5 }),
+      AccessToken: fc.dictionary(key, credential, { maxKeys: 5 }),
+      RefreshToken: fc.dictionary(key, credential, { maxKeys: 5 }),
+      Account: fc.dictionary(key, fc.record({ home_account_id: str, environment: str, realm: str, username: str }), { maxKeys: 5 }),
     });
     fc.assert(
       fc.property(wellFormed, (generated) => {
