@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Directory, type GetUserOptions } from './graph/directory.js';
 import { User } from './graph/user.js';
@@ -236,10 +237,12 @@ export class Account implements TokenCredential {
     const urlOptions = { ...(options.loginHint ? { loginHint: options.loginHint } : {}) };
 
     if (isLoopbackRedirectUri(redirectUri)) {
-      const loopback = await startLoopbackRedirect(redirectUri);
+      // The state is chosen first so the loopback server ends the sign-in only for its own redirect.
+      const state = randomUUID();
+      const loopback = await startLoopbackRedirect(redirectUri, { expectedState: state });
       let timer: NodeJS.Timeout | undefined;
       try {
-        const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri: loopback.redirectUri, ...urlOptions });
+        const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri: loopback.redirectUri, state, ...urlOptions });
         const timeoutMs = this.#options.loopbackTimeoutMs ?? 300_000;
         const timedOut = new Promise<string>((resolve) => {
           timer = setTimeout(() => resolve(''), timeoutMs);

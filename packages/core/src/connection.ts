@@ -29,6 +29,7 @@ import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
+import { clipServerText } from './text-limits.js';
 
 /** Whom a call is for: captured synchronously when the call starts, so a later user switch cannot change it. */
 interface Selection {
@@ -751,6 +752,7 @@ export class Connection implements TokenCredential {
         cause: new TypeError(redactText(String(cause instanceof Error ? cause.message : cause))),
       });
     }
+    assertRedirectMatches(url, flow.redirectUri);
     const params = url.search.length > 1 ? url.searchParams : new URLSearchParams(url.hash.replace(/^#/, ''));
     const error = params.get('error');
     if (error) {
@@ -956,3 +958,29 @@ function validateFlow(flow: unknown, connection: Connection): AuthorizationFlow 
   return f as AuthorizationFlow;
 }
 
+
+/**
+ * The redirected URL must be the flow's redirect URI (scheme, origin and path) with the identity
+ * platform's parameters: a `javascript:`/`data:` URL or another site's URL carrying a copied
+ * `state` and `code` is not redeemed.
+ */
+function assertRedirectMatches(url: URL, redirectUri: string): void {
+  let expected: URL;
+  try {
+    expected = new URL(redirectUri);
+  } catch {
+    return; // validateFlow checked the flow; an unparsable redirect URI cannot be compared
+  }
+  const samePath = (a: string, b: string): boolean => (a.replace(/\/+$/, '') || '/') === (b.replace(/\/+$/, '') || '/');
+  // Loopback redirect URIs may come back on another port (the platform allows any port for them).
+  const loopback = expected.protocol === 'http:' && (expected.hostname === 'localhost' || expected.hostname === '127.0.0.1');
+  const sameOrigin = loopback
+    ? url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1')
+    : url.protocol === expected.protocol && url.host === expected.host;
+  if (!sameOrigin || !samePath(url.pathname, expected.pathname)) {
+    const shown = url.protocol === 'http:' || url.protocol === 'https:' ? clipServerText(`${url.origin}${url.pathname}`, 200) : `a ${clipServerText(url.protocol, 20)} URL`;
+    throw new AuthenticationError(
+      `The redirected URL (${shown}) is not this sign-in's redirect URI (${expected.origin}${expected.pathname}); paste the full address the browser ended on after signing in`,
+    );
+  }
+}

@@ -125,6 +125,10 @@ describe('sign-in flows against the emulator', () => {
           const stray = await fetch(`${target.origin}${target.pathname}`);
           expect(stray.status).toBe(404);
           await stray.text();
+          // Nor is a forged redirect with another state: it gets a 400 and the sign-in goes on.
+          const forged = await fetch(`${target.origin}${target.pathname}?code=x&state=forged`);
+          expect(forged.status).toBe(400);
+          await forged.text();
           const res = await fetch(target);
           expect(res.status).toBe(200);
           await res.text();
@@ -175,6 +179,19 @@ describe('sign-in flows against the emulator', () => {
       await expect(account.requestToken(redirected.href, { flow: { ...flow, version: 2 } as unknown as AuthorizationFlow })).rejects.toThrow(
         /flow/,
       );
+
+      // The right state and code on a URL that is not the redirect URI are not redeemed.
+      for (const elsewhere of [
+        `javascript:alert(1)//${redirected.search}`,
+        `https://attacker.example/callback${redirected.search}`,
+        `http://localhost:5000/other${redirected.search}`,
+        `https://localhost:5000/callback${redirected.search}`,
+      ]) {
+        const refused = (await account.requestToken(elsewhere, { flow }).catch((e: unknown) => e)) as AuthenticationError;
+        expect(refused).toBeInstanceOf(AuthenticationError);
+        expect(refused.message).toMatch(/is not this sign-in's redirect URI/);
+        expect(refused.message).not.toContain(redirected.searchParams.get('code')!);
+      }
 
       // The genuine redirect still works after the rejected attempts.
       expect(await account.requestToken(redirected.href, { flow })).toBe(true);

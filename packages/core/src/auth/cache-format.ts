@@ -5,6 +5,7 @@
  */
 import { TokenBackendError } from '../errors.js';
 import { LegacyTokenFormatError } from './legacy-token-format-error.js';
+import { validateCache } from './cache-schema.js';
 
 /** One cache entry; MSAL's fields are snake_case strings. */
 export type CacheEntry = Record<string, unknown>;
@@ -41,12 +42,9 @@ export function parseCache(data: string, source: CacheSource): CacheJson {
   if ('access_token' in obj || ('token_type' in obj && !('AccessToken' in obj))) {
     throw new LegacyTokenFormatError(source);
   }
-  for (const [key, section] of Object.entries(obj)) {
-    if ((SECTIONS as readonly string[]).includes(key) && (section === null || typeof section !== 'object' || Array.isArray(section))) {
-      throw new TokenBackendError(`${source.backend}: the stored token cache${where} has a malformed "${key}" section; it was left in place`, source);
-    }
-  }
-  return obj as CacheJson;
+  // Every entry checked once, here where the cache is read: nothing past this point meets a
+  // `null` entry or a number where a string belongs.
+  return validateCache(obj, source);
 }
 
 function section(cache: CacheJson, name: string): Record<string, CacheEntry> {

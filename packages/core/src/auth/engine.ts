@@ -148,19 +148,24 @@ export class AuthEngine {
   }
 
   /** Runs one msal-node call with a fresh correlation id; failures become o365-ts errors. */
-  async #run<T>(operation: AuthOperation, fn: (correlationId: string) => Promise<T>): Promise<T> {
+  async #run<T>(operation: AuthOperation, scopes: readonly string[], fn: (correlationId: string) => Promise<T>): Promise<T> {
     const correlationId = randomUUID();
     try {
       return await fn(correlationId);
     } catch (error) {
-      throw this.mapError(error, operation, correlationId);
+      throw this.mapError(error, operation, correlationId, scopes);
     }
   }
 
-  /** Maps an msal-node error, using what the network client saw for that request. */
-  mapError(error: unknown, operation: AuthOperation, correlationId?: string): O365Error {
+  /**
+   * Maps an msal-node error, using what the network client saw for that request and what this
+   * engine knows (client id, authority, scopes), so the advice can name the scope or give the
+   * admin-consent URL.
+   */
+  mapError(error: unknown, operation: AuthOperation, correlationId?: string, scopes?: readonly string[]): O365Error {
     const failure = correlationId ? this.#network.takeFailure(correlationId) : undefined;
-    return mapAuthError(error, operation, failure);
+    const { clientId, authority } = this.#options;
+    return mapAuthError(error, operation, failure, { clientId, authority, ...(scopes ? { scopes } : {}) });
   }
 
   static #required(result: AuthenticationResult | null, operation: string): AuthenticationResult {
@@ -176,7 +181,7 @@ export class AuthEngine {
     if (!(app instanceof ConfidentialClientApplication)) {
       throw new AuthenticationError('The credentials flow needs a client secret, certificate or assertion: new Account([clientId, secret], ...)');
     }
-    return this.#run('credentials', async (correlationId) =>
+    return this.#run('credentials', scopes, async (correlationId) =>
       AuthEngine.#required(await app.acquireTokenByClientCredential({ scopes, correlationId, skipCache: true }), 'client credentials'),
     );
   }
@@ -184,7 +189,7 @@ export class AuthEngine {
   /** Resource owner password credentials grant. */
   async acquireByPassword(scopes: string[], username: string, password: string): Promise<AuthenticationResult> {
     const app = await this.#application();
-    return this.#run('password', async (correlationId) =>
+    return this.#run('password', scopes, async (correlationId) =>
       AuthEngine.#required(await app.acquireTokenByUsernamePassword({ scopes, username, password, correlationId }), 'password'),
     );
   }
@@ -192,7 +197,7 @@ export class AuthEngine {
   /** Refresh-token grant for a cached account (forced: the caller decided the access token must change). */
   async refresh(account: AccountInfo, scopes: string[]): Promise<AuthenticationResult> {
     const app = await this.#application();
-    return this.#run('refresh', async (correlationId) =>
+    return this.#run('refresh', scopes, async (correlationId) =>
       AuthEngine.#required(await app.acquireTokenSilent({ account, scopes, forceRefresh: true, correlationId }), 'refresh'),
     );
   }
@@ -206,7 +211,7 @@ export class AuthEngine {
     const { verifier, challenge } = await cryptoProvider.generatePkceCodes();
     const state = options.state ?? randomUUID();
     const nonce = randomUUID();
-    const url = await this.#run('authorization_url', (correlationId) =>
+    const url = await this.#run('authorization_url', scopes, (correlationId) =>
       app.getAuthCodeUrl({
         scopes,
         redirectUri: options.redirectUri,
@@ -225,7 +230,7 @@ export class AuthEngine {
   /** Step 2: exchanges the code (state already checked by the caller). */
   async acquireByCode(request: AuthCodeRequestState, code: string, clientInfo?: string): Promise<AuthenticationResult> {
     const app = await this.#application();
-    return this.#run('authorization_code', async (correlationId) =>
+    return this.#run('authorization_code', request.scopes, async (correlationId) =>
       AuthEngine.#required(
         await app.acquireTokenByCode(
           {
@@ -306,7 +311,7 @@ export class AuthEngine {
       if (codes.some((c) => c === 'authorization_declined' || c === 'expired_token' || c === 'device_code_expired')) {
         return null;
       }
-      throw mapAuthError(error, 'device_code', failure);
+      throw mapAuthError(error, 'device_code', failure, { clientId: this.#options.clientId, authority: this.#options.authority, scopes });
     } finally {
       options.signal?.removeEventListener('abort', onAbort);
     }
