@@ -27,6 +27,7 @@ import { isAssertion, isCertificate, type ClientCredential, type Credentials } f
 import { AuthEngine, type AuthCodeRequestState, type DeviceCodeInfo } from './auth/engine.js';
 import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
+import { accountInfoOf } from './auth/account-info.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { clipServerText } from './text-limits.js';
@@ -608,8 +609,8 @@ export class Connection implements TokenCredential {
   }
 
   async #accountInfo(account: CachedAccount): Promise<AccountInfo> {
-    const accounts = await this.#engine.accounts();
-    const info = accounts.find((a) => a.homeAccountId === account.homeAccountId);
+    // Built from the entry core already parsed: msal-node's getAllAccounts() is quadratic in the users of the cache.
+    const info = accountInfoOf(this.#store.cache, account.homeAccountId, this.clientId);
     if (!info) throw new AuthenticationError(`${account.username} is not in the token cache any more; call account.authenticate()`);
     return info;
   }
@@ -844,8 +845,10 @@ export class Connection implements TokenCredential {
     if (!target) return false;
     return this.#store.exclusive(async () => {
       await this.#store.reload();
-      const accounts = await this.#engine.accounts();
-      const matches = accounts.filter((a) => a.username.toLowerCase() === target);
+      const matches = listAccounts(this.#store.cache)
+        .filter((a) => a.username.toLowerCase() === target)
+        .map((a) => accountInfoOf(this.#store.cache, a.homeAccountId, this.clientId))
+        .filter((info): info is AccountInfo => info !== undefined);
       for (const info of matches) {
         await this.#engine.removeAccount(info);
         for (const key of [...this.#memory.keys()]) if (key.startsWith(`${info.homeAccountId}|`)) this.#memory.delete(key);

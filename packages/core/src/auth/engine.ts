@@ -317,12 +317,6 @@ export class AuthEngine {
     }
   }
 
-  /** Accounts msal-node knows in the current cache. */
-  async accounts(): Promise<AccountInfo[]> {
-    const app = await this.#application();
-    return app.getTokenCache().getAllAccounts();
-  }
-
   /** Removes an account and its tokens from the in-memory cache (the caller saves). */
   async removeAccount(account: AccountInfo): Promise<void> {
     const app = await this.#application();
