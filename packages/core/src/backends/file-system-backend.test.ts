@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { build } from 'esbuild';
 import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { FileSystemTokenBackend } from './file-system-backend.js';
+import { hostTag } from './lock-file.js';
 
 const fixture = path.join(__dirname, '__fixtures__', 'fs-backend-child.ts');
 const tsxLoader = pathToFileURL(require.resolve('tsx/esm')).href;
@@ -413,3 +414,114 @@ describe('FileSystemTokenBackend: several processes', () => {
     expect(await fs.readdir(dir)).toEqual(['o365_token.txt']);
   }, 60_000);
 });
+
+/** The pid of a process that has exited (pid reuse within a test run is not a concern). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', '']);
+  expect(child.status).toBe(0);
+  return child.pid;
+}
+
+function tempName(pid: number, tag = hostTag()): string {
+  return `.o365_token.txt.${String(pid)}.${tag}.0123456789ab.tmp`;
+}
+
+describe('FileSystemTokenBackend: hostile paths', () => {
+  it('a FIFO at the token path is refused at once on load and save, and left in place', async () => {
+    const dir = await freshDir();
+    const backend = new FileSystemTokenBackend({ tokenPath: dir });
+    expect(spawnSync('mkfifo', [backend.filePath]).status).toBe(0);
+    await expect(backend.load()).rejects.toThrow(TokenBackendError);
+    await expect(backend.load()).rejects.toThrow(/FIFO/);
+    await expect(backend.save('{}')).rejects.toMatchObject({ name: 'TokenBackendError', location: backend.filePath });
+    expect((await fs.lstat(backend.filePath)).isFIFO()).toBe(true);
+    // The lock taken for the save is gone: nothing blocks the next caller.
+    await expect(fs.access(backend.lockPath)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a symbolic link at the token path is neither followed nor replaced', async () => {
+    const dir = await freshDir();
+    const target = path.join(dir, 'elsewhere.txt');
+    await fs.writeFile(target, 'not ours');
+    const backend = new FileSystemTokenBackend({ tokenPath: dir });
+    await fs.symlink(target, backend.filePath);
+    await expect(backend.load()).rejects.toThrow(/symbolic link/);
+    await expect(backend.save('{}')).rejects.toThrow(TokenBackendError);
+    expect((await fs.lstat(backend.filePath)).isSymbolicLink()).toBe(true);
+    expect(await fs.readFile(target, 'utf8')).toBe('not ours');
+  });
+
+  it('a FIFO at the lock path is a TokenBackendError naming it, not a hang', async () => {
+    const dir = await freshDir();
+    const backend = new FileSystemTokenBackend({ tokenPath: dir });
+    expect(spawnSync('mkfifo', [backend.lockPath]).status).toBe(0);
+    await expect(backend.save('{}')).rejects.toThrow(/FIFO/);
+    await expect(backend.load()).resolves.toBeUndefined();
+  });
+});
+
+describe('FileSystemTokenBackend: crash leftovers', () => {
+  it('temp files of writers that died on this host are removed on first lock; live and foreign ones are kept', async () => {
+    const dir = await freshDir();
+    const dead = path.join(dir, tempName(deadPid()));
+    const live = path.join(dir, tempName(process.ppid));
+    const foreign = path.join(dir, tempName(deadPid(), 'ffffffff'));
+    const otherFile = path.join(dir, `.other.txt.${String(deadPid())}.${hostTag()}.0123456789ab.tmp`);
+    for (const file of [dead, live, foreign, otherFile]) await fs.writeFile(file, 'partial');
+    const backend = new FileSystemTokenBackend({ tokenPath: dir });
+    await backend.save('{}');
+    await expect(fs.access(dead)).rejects.toMatchObject({ code: 'ENOENT' });
+    for (const kept of [live, foreign, otherFile]) await expect(fs.access(kept)).resolves.toBeUndefined();
+    expect(await backend.load()).toMatchObject({ data: '{}' });
+  });
+
+  it('the break file of a breaker that died mid-break is taken over at once and its job finished', async () => {
+    const dir = await freshDir();
+    const backend = new FileSystemTokenBackend({ tokenPath: dir, logger: recordingLogger() });
+    await backend.save('before');
+    const holderPid = deadPid();
+    const breakerPid = deadPid();
+    const now = new Date().toISOString();
+    // What a breaker killed between unlinking the dead holder's lock and removing its temp files leaves.
+    await fs.writeFile(
+      `${backend.lockPath}.break`,
+      JSON.stringify({ pid: breakerPid, hostname: os.hostname(), ...pidNamespaceOf(), createdAt: now, id: 'breaker', holder: { pid: holderPid, hostname: os.hostname(), ...pidNamespaceOf() } }),
+    );
+    const holderTemp = path.join(dir, tempName(holderPid));
+    await fs.writeFile(holderTemp, 'partial');
+    const logger = recordingLogger();
+    // No sweep on this instance: only the takeover can remove the holder's temp file.
+    const next = new FileSystemTokenBackend({ tokenPath: dir, logger, sweepTempFiles: false, lockTimeoutMs: 2_000 });
+    // The lock timeout is below the 5 s after which an unjudgeable break file counts as abandoned:
+    // this succeeds only because the dead breaker's pid is recognised.
+    await next.save('after');
+    expect(logger.warnings).toContain('FileSystemTokenBackend: removed the break file of a breaker that died');
+    await expect(fs.access(`${backend.lockPath}.break`)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(fs.access(holderTemp)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await backend.load()).toMatchObject({ data: 'after' });
+    expect((await fs.readdir(dir)).sort()).toEqual(['o365_token.txt']);
+  });
+
+  it('a dead holder\'s lock and a dead breaker\'s break file together still let the next writer in', async () => {
+    const dir = await freshDir();
+    const backend = new FileSystemTokenBackend({ tokenPath: dir });
+    const holderPid = deadPid();
+    const host = { hostname: os.hostname(), ...pidNamespaceOf() };
+    const now = new Date().toISOString();
+    await fs.writeFile(backend.lockPath, JSON.stringify({ pid: holderPid, ...host, createdAt: now, id: 'holder' }));
+    await fs.writeFile(`${backend.lockPath}.break`, JSON.stringify({ pid: deadPid(), ...host, createdAt: now, id: 'breaker', holder: { pid: holderPid, ...host } }));
+    await fs.writeFile(path.join(dir, tempName(holderPid)), 'partial');
+    const next = new FileSystemTokenBackend({ tokenPath: dir, lockTimeoutMs: 2_000, staleLockMs: 600_000 });
+    await next.save('after');
+    expect(await next.load()).toMatchObject({ data: 'after' });
+    expect((await fs.readdir(dir)).sort()).toEqual(['o365_token.txt']);
+  });
+});
+
+function pidNamespaceOf(): { pidNamespace?: string } {
+  try {
+    return { pidNamespace: readlinkSync('/proc/self/ns/pid') };
+  } catch {
+    return {};
+  }
+}

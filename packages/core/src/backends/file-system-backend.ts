@@ -1,18 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs, readlinkSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
+import { TokenBackendError } from '../errors.js';
 import { noopLogger, type Logger } from '../logger.js';
 import { AsyncMutex } from './async-mutex.js';
+import { assertExpectedVersion, assertSaveData, type BackendIdentity } from './backend-contract.js';
+import { DEFAULT_STALE_LOCK_MS, LockFile, errorCode, hostTag, openRegularFile, taggedPidIsDead } from './lock-file.js';
 import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend } from './token-backend.js';
 
 const BACKEND = 'FileSystemTokenBackend';
-const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
-const DEFAULT_STALE_LOCK_MS = 30_000;
-/** A lock file whose content cannot be parsed is being written right now, or its writer died mid-write. */
-const UNREADABLE_LOCK_GRACE_MS = 2_000;
-const MAX_POLL_DELAY_MS = 250;
+/**
+ * Three times the stale period (and `Connection`'s own lock timeout), so a waiter outlives a hung
+ * holder: the lock is broken as abandoned long before the waiter gives up.
+ */
+const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * Options of {@link FileSystemTokenBackend}.
@@ -27,96 +28,45 @@ export interface FileSystemTokenBackendOptions {
   tokenPath?: string;
   /** File name inside `tokenPath`. Default `o365_token.txt` (python-o365's). */
   tokenFilename?: string;
-  /** How long `save`/`delete` (and `lock()` without `timeoutMs`) wait for the lock file. Default 10 s. */
+  /**
+   * How long `save`/`delete` (and `lock()` without `timeoutMs`) wait for the lock file. Default
+   * 30 s. Keep it above `staleLockMs`, or a hung holder makes every waiter fail before its lock
+   * can be broken.
+   */
   lockTimeoutMs?: number;
   /**
    * A lock file not refreshed for this long is considered abandoned and broken. Holders refresh it
    * every third of this period, so only a hung or dead holder (on another host; a dead holder on
-   * this host is detected at once by its pid) reaches it. Default 30 s.
+   * this host is detected at once by its pid) reaches it. Default 10 s.
    */
   staleLockMs?: number;
+  /**
+   * On its first lock, remove the temp files that writers of this token file left when they died
+   * on this host (one directory listing per instance). Default `true`.
+   * `PartitionedFileSystemTokenBackend` turns it off for its partitions (a folder of many files),
+   * whose crash leftovers are still removed by whoever breaks the dead writer's lock.
+   */
+  sweepTempFiles?: boolean;
   /** Receives warnings (token file readable by others, stale lock broken). */
   logger?: Logger;
 }
 
-/** What a lock file holds: who took it and when. */
-interface LockInfo {
-  pid: number;
-  hostname: string;
-  /** The holder's pid namespace (Linux), so containers sharing a host name never judge each other's pids. */
-  pidNamespace?: string;
-  createdAt: string;
-  /** Random id, so a holder only ever removes its own lock file. */
-  id: string;
-}
-
-interface LockObservation {
-  info?: LockInfo;
-  ino: number;
-  mtimeMs: number;
-}
-
-/** Same-process waiters queue here before polling the lock file, keyed by lock file path. */
-const processMutexes = new Map<string, AsyncMutex>();
-
-function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
+/** `.<file>.<pid>.<host tag>.<random>.tmp`: the pid and host tag say whose it is and whether its writer is gone. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.([0-9a-f]{8})\.[0-9a-f]{12}\.tmp$/;
 
 function sha256(bytes: Uint8Array): string {
   return `sha256-${createHash('sha256').update(bytes).digest('hex')}`;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function parseLockInfo(text: string): LockInfo | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null) return undefined;
-    const v = value as Record<string, unknown>;
-    if (typeof v.pid !== 'number' || typeof v.hostname !== 'string' || typeof v.id !== 'string') return undefined;
-    return {
-      pid: v.pid,
-      hostname: v.hostname,
-      id: v.id,
-      createdAt: typeof v.createdAt === 'string' ? v.createdAt : '',
-      ...(typeof v.pidNamespace === 'string' ? { pidNamespace: v.pidNamespace } : {}),
-    };
-  } catch {
-    return undefined;
+function positiveMs(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TokenBackendError(`${BACKEND}: ${name} must be a positive number of milliseconds, got ${String(value)}`, {
+      backend: BACKEND,
+      cause: new TypeError(`${name} must be a positive finite number`),
+    });
   }
-}
-
-let ownPidNamespace: string | undefined | null = null;
-/** This process's pid namespace on Linux (`pid:[4026531836]`), undefined elsewhere. */
-function pidNamespace(): string | undefined {
-  if (ownPidNamespace === null) {
-    try {
-      ownPidNamespace = readlinkSync('/proc/self/ns/pid');
-    } catch {
-      ownPidNamespace = undefined;
-    }
-  }
-  return ownPidNamespace;
-}
-
-/** Whether a process with this pid runs on this host. EPERM means it exists but belongs to someone else. */
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== 'ESRCH';
-  }
-}
-
-/** Whether the lock's holder ran on this host, in this pid namespace, and is gone. */
-function holderDiedHere(info: LockInfo): boolean {
-  // A pid says something only on the same host and in the same pid namespace.
-  if (info.hostname !== os.hostname() || info.pidNamespace !== pidNamespace()) return false;
-  return info.pid !== process.pid && !processIsAlive(info.pid);
+  return value;
 }
 
 /**
@@ -126,10 +76,13 @@ function holderDiedHere(info: LockInfo): boolean {
  * - Writes are atomic: a temporary file in the same directory (mode 0600 from creation), fsync,
  *   then rename over the token file, so a crash never leaves a half-written cache.
  * - The version is the SHA-256 of the file's bytes; `expectedVersion` is checked under the lock.
- * - `save` and `delete` run under a lock file (`<file>.lock`, created with O_EXCL, holding pid,
- *   host and time). A lock whose holder died (same host, pid gone) or that was not refreshed for
- *   `staleLockMs` is broken, so a crashed process never blocks the others. `lock()` takes the same
- *   lock around a refresh; saves made by the holding instance do not wait for it.
+ * - `save` and `delete` run under a lock file (`<file>.lock`, see {@link LockFile}). A lock whose
+ *   holder died (same host, pid gone) or that was not refreshed for `staleLockMs` is broken, so a
+ *   crashed process never blocks the others, and what a dead writer left (its temp files) is
+ *   removed. `lock()` takes the same lock around a refresh; saves made by the holding instance do
+ *   not wait for it.
+ * - Only a regular file is read or replaced: a FIFO, device, directory or symbolic link at the
+ *   token path is a `TokenBackendError` naming it, never a hang and never overwritten.
  * - A file that cannot be read or is corrupted gives `TokenBackendError` naming the file; the file
  *   is left in place. A missing file loads as `undefined`.
  *
@@ -146,15 +99,17 @@ export class FileSystemTokenBackend implements TokenBackend {
   /** Absolute path of the lock file (`<file>.lock`). */
   readonly lockPath: string;
   readonly #dir: string;
+  readonly #id: BackendIdentity;
   readonly #lockTimeoutMs: number;
-  readonly #staleLockMs: number;
+  readonly #lockFile: LockFile;
   readonly #logger: Logger;
+  #sweepPending: boolean;
   /** Set while this instance holds the lock through {@link lock}; serializes its own operations. */
   #held: { ops: AsyncMutex } | undefined;
 
   constructor(options: FileSystemTokenBackendOptions = {}) {
     const filename = options.tokenFilename ?? 'o365_token.txt';
-    if (filename === '' || filename.includes('/') || filename.includes('\\') || filename.includes('\0')) {
+    if (typeof filename !== 'string' || filename === '' || filename === '.' || filename === '..' || /[/\\\0]/.test(filename)) {
       throw new TokenBackendError(`${BACKEND}: tokenFilename must be a plain file name, got ${JSON.stringify(filename)}`, {
         backend: BACKEND,
       });
@@ -162,9 +117,17 @@ export class FileSystemTokenBackend implements TokenBackend {
     this.#dir = path.resolve(options.tokenPath ?? process.cwd());
     this.filePath = path.join(this.#dir, filename);
     this.lockPath = `${this.filePath}.lock`;
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    this.#staleLockMs = options.staleLockMs ?? DEFAULT_STALE_LOCK_MS;
+    this.#id = { backend: BACKEND, location: this.filePath };
+    this.#lockTimeoutMs = positiveMs(options.lockTimeoutMs, 'lockTimeoutMs', DEFAULT_LOCK_TIMEOUT_MS);
     this.#logger = options.logger ?? noopLogger;
+    this.#sweepPending = options.sweepTempFiles ?? true;
+    this.#lockFile = new LockFile({
+      path: this.lockPath,
+      owner: this.#id,
+      staleMs: positiveMs(options.staleLockMs, 'staleLockMs', DEFAULT_STALE_LOCK_MS),
+      logger: this.#logger,
+      onDeadHolder: (pid) => this.#removeTempFiles((name) => name.startsWith(`.${filename}.${pid}.`)),
+    });
   }
 
   /** Where the cache lives, for messages: the token file's path. */
@@ -187,26 +150,15 @@ export class FileSystemTokenBackend implements TokenBackend {
   }
 
   async save(data: string, options: SaveOptions = {}): Promise<{ version?: string }> {
-    if (typeof data !== 'string') {
-      throw new TokenBackendError(`${BACKEND}: data must be a string`, { backend: BACKEND, location: this.filePath });
-    }
+    assertSaveData(data, this.#id);
     const bytes = Buffer.from(data, 'utf8');
     const version = sha256(bytes);
     const { expectedVersion } = options;
     await this.#ensureDir();
     return this.#exclusive(async () => {
-      if (expectedVersion !== undefined) {
-        const current = await this.#readBytes();
-        const actual = current === undefined ? undefined : sha256(current);
-        if (expectedVersion === null ? current !== undefined : actual !== expectedVersion) {
-          throw new TokenCacheConflictError(
-            expectedVersion === null
-              ? `${BACKEND}: ${this.filePath} already exists (create-only save); reload and retry`
-              : `${BACKEND}: ${this.filePath} changed since it was loaded; reload and retry`,
-            { backend: BACKEND, location: this.filePath, expectedVersion, ...(actual !== undefined ? { actualVersion: actual } : {}) },
-          );
-        }
-      }
+      // Read even when unconditional: a FIFO, device or link at the path is refused, never replaced.
+      const current = await this.#readBytes();
+      assertExpectedVersion(this.#id, expectedVersion, current === undefined ? undefined : { version: sha256(current) });
       await this.#writeAtomically(bytes);
       return { version };
     });
@@ -217,22 +169,14 @@ export class FileSystemTokenBackend implements TokenBackend {
       await fs.access(this.#dir);
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return;
-      throw new TokenBackendError(`${BACKEND}: cannot access ${this.#dir} (${errorCode(error) ?? 'error'})`, {
-        backend: BACKEND,
-        location: this.filePath,
-        cause: error,
-      });
+      throw new TokenBackendError(`${BACKEND}: cannot access ${this.#dir} (${errorCode(error) ?? 'error'})`, { ...this.#id, cause: error });
     }
     await this.#exclusive(async () => {
       try {
         await fs.unlink(this.filePath);
       } catch (error) {
         if (errorCode(error) === 'ENOENT') return;
-        throw new TokenBackendError(`${BACKEND}: cannot delete ${this.filePath} (${errorCode(error) ?? 'error'})`, {
-          backend: BACKEND,
-          location: this.filePath,
-          cause: error,
-        });
+        throw new TokenBackendError(`${BACKEND}: cannot delete ${this.filePath} (${errorCode(error) ?? 'error'})`, { ...this.#id, cause: error });
       }
     });
   }
@@ -270,7 +214,7 @@ export class FileSystemTokenBackend implements TokenBackend {
   async #exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const held = this.#held;
     if (held) {
-      const release = await held.ops.acquire(this.#lockTimeoutMs, () => this.#timeout(this.#lockTimeoutMs, undefined));
+      const release = await held.ops.acquire(this.#lockTimeoutMs, () => this.#ownOpsTimeout());
       try {
         return await fn();
       } finally {
@@ -286,198 +230,42 @@ export class FileSystemTokenBackend implements TokenBackend {
   }
 
   async #acquire(timeoutMs: number): Promise<() => Promise<void>> {
-    const deadline = Date.now() + timeoutMs;
-    let mutex = processMutexes.get(this.lockPath);
-    if (!mutex) {
-      mutex = new AsyncMutex();
-      processMutexes.set(this.lockPath, mutex);
+    const release = await this.#lockFile.acquire(timeoutMs);
+    if (this.#sweepPending) {
+      this.#sweepPending = false;
+      // Under the lock no live writer has a temp file open; the pid check keeps it so even without.
+      await this.#removeTempFiles((name, match) => match[1] === path.basename(this.filePath) && taggedPidIsDead(Number(match[2]), match[3] ?? ''));
     }
-    const owned = mutex;
-    const releaseMutex = await owned.acquire(timeoutMs, () => this.#timeout(timeoutMs, undefined));
-    const releaseAll = () => {
-      releaseMutex();
-      if (!owned.locked && processMutexes.get(this.lockPath) === owned) processMutexes.delete(this.lockPath);
-    };
-    let id: string;
-    try {
-      id = await this.#takeLockFile(deadline, timeoutMs);
-    } catch (error) {
-      releaseAll();
-      throw error;
-    }
-    const heartbeat = setInterval(() => {
-      const now = new Date();
-      fs.utimes(this.lockPath, now, now).catch(() => undefined);
-    }, Math.max(50, Math.floor(this.#staleLockMs / 3)));
-    heartbeat.unref();
-    return async () => {
-      clearInterval(heartbeat);
-      try {
-        const info = parseLockInfo(await fs.readFile(this.lockPath, 'utf8'));
-        // Only remove our own lock: ours may have been broken as stale and re-taken by someone else.
-        if (info?.id === id) await fs.unlink(this.lockPath);
-      } catch (error) {
-        if (errorCode(error) !== 'ENOENT') {
-          this.#logger.warn('FileSystemTokenBackend: could not remove the lock file', { lockPath: this.lockPath, code: errorCode(error) });
-        }
-      } finally {
-        releaseAll();
-      }
-    };
+    return release;
   }
 
-  async #takeLockFile(deadline: number, timeoutMs: number): Promise<string> {
-    let delay = 5;
-    let last: LockObservation | undefined;
-    for (;;) {
-      const id = randomBytes(12).toString('hex');
-      const ns = pidNamespace();
-      const info: LockInfo = {
-        pid: process.pid,
-        hostname: os.hostname(),
-        ...(ns !== undefined ? { pidNamespace: ns } : {}),
-        createdAt: new Date().toISOString(),
-        id,
-      };
-      try {
-        const handle = await fs.open(this.lockPath, 'wx', 0o600);
-        try {
-          await handle.writeFile(JSON.stringify(info));
-        } catch (error) {
-          // An empty lock file would block the others for the grace period: take it back.
-          await handle.close().catch(() => undefined);
-          await fs.rm(this.lockPath, { force: true });
-          throw error;
-        }
-        await handle.close();
-        return id;
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') {
-          throw new TokenBackendError(`${BACKEND}: cannot create the lock file ${this.lockPath} (${errorCode(error) ?? 'error'})`, {
-            backend: BACKEND,
-            location: this.filePath,
-            cause: error,
-          });
-        }
-      }
-      const seen = await this.#observeLock();
-      if (seen !== undefined) last = seen;
-      // Vanished between our open and our look, or abandoned and just broken: try again at once.
-      const retryNow = seen === undefined || (this.#isStale(seen) && (await this.#breakStaleLock(seen)));
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) throw this.#timeout(timeoutMs, last?.info);
-      if (!retryNow) {
-        await sleep(Math.min(remaining, delay * (0.5 + Math.random())));
-        delay = Math.min(MAX_POLL_DELAY_MS, delay * 1.6);
-      }
-    }
+  #ownOpsTimeout(): TokenBackendError {
+    return new TokenBackendError(`${BACKEND}: timed out after ${this.#lockTimeoutMs} ms waiting for the lock file ${this.lockPath}`, this.#id);
   }
 
-  async #observeLock(): Promise<LockObservation | undefined> {
-    try {
-      const handle = await fs.open(this.lockPath, 'r');
-      try {
-        const stat = await handle.stat();
-        const text = await handle.readFile('utf8');
-        const info = parseLockInfo(text);
-        return { ino: stat.ino, mtimeMs: stat.mtimeMs, ...(info ? { info } : {}) };
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return undefined;
-      throw new TokenBackendError(`${BACKEND}: cannot read the lock file ${this.lockPath} (${errorCode(error) ?? 'error'})`, {
-        backend: BACKEND,
-        location: this.filePath,
-        cause: error,
-      });
-    }
-  }
-
-  #isStale(lock: LockObservation): boolean {
-    const age = Date.now() - lock.mtimeMs;
-    if (!lock.info) return age > Math.min(this.#staleLockMs, UNREADABLE_LOCK_GRACE_MS);
-    if (holderDiedHere(lock.info)) return true;
-    return age > this.#staleLockMs;
-  }
-
-  /** Removes the temp files a holder that died here left mid-write (`.<file>.<pid>.<random>.tmp`). */
-  async #removeTempFilesOf(pid: number): Promise<void> {
-    const prefix = `.${path.basename(this.filePath)}.${pid}.`;
+  /** Removes temp files of this directory chosen by `pick`; leftovers are harmless, so failures are ignored. */
+  async #removeTempFiles(pick: (name: string, match: RegExpMatchArray | []) => boolean): Promise<void> {
     try {
       for (const name of await fs.readdir(this.#dir)) {
-        if (name.startsWith(prefix) && name.endsWith('.tmp')) await fs.rm(path.join(this.#dir, name), { force: true });
+        if (!name.endsWith('.tmp')) continue;
+        if (pick(name, name.match(TEMP_NAME) ?? [])) await fs.rm(path.join(this.#dir, name), { force: true });
       }
     } catch {
-      // Leftovers are harmless; the lock matters.
+      // The lock matters, not the leftovers.
     }
-  }
-
-  /**
-   * Removes an abandoned lock file. Breakers serialize on `<lock>.break` and re-check that the lock
-   * file is still the one judged stale (same inode, mtime and id), so two waiters never remove a lock
-   * that a third one has just taken.
-   */
-  async #breakStaleLock(stale: LockObservation): Promise<boolean> {
-    const breakPath = `${this.lockPath}.break`;
-    try {
-      await (await fs.open(breakPath, 'wx', 0o600)).close();
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') return false;
-      // A breaker that died between creating and removing the break file must not block forever.
-      try {
-        const stat = await fs.stat(breakPath);
-        if (Date.now() - stat.mtimeMs > Math.max(UNREADABLE_LOCK_GRACE_MS, 5_000)) await fs.rm(breakPath, { force: true });
-      } catch {
-        // Gone already: fine.
-      }
-      return false;
-    }
-    try {
-      const now = await this.#observeLock();
-      if (now === undefined) return true;
-      if (now.ino !== stale.ino || now.mtimeMs !== stale.mtimeMs || now.info?.id !== stale.info?.id) return false;
-      await fs.unlink(this.lockPath);
-      if (stale.info && holderDiedHere(stale.info)) await this.#removeTempFilesOf(stale.info.pid);
-      this.#logger.warn('FileSystemTokenBackend: broke an abandoned lock file', {
-        lockPath: this.lockPath,
-        holderPid: stale.info?.pid,
-        holderHost: stale.info?.hostname,
-        lockedAt: stale.info?.createdAt,
-      });
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return true;
-      if (error instanceof TokenBackendError) throw error;
-      throw new TokenBackendError(`${BACKEND}: cannot remove the abandoned lock file ${this.lockPath} (${errorCode(error) ?? 'error'})`, {
-        backend: BACKEND,
-        location: this.filePath,
-        cause: error,
-      });
-    } finally {
-      await fs.rm(breakPath, { force: true });
-    }
-  }
-
-  #timeout(timeoutMs: number, holder: LockInfo | undefined): TokenBackendError {
-    const who = holder ? ` held by pid ${holder.pid} on ${holder.hostname} since ${holder.createdAt}` : '';
-    return new TokenBackendError(`${BACKEND}: timed out after ${timeoutMs} ms waiting for the lock file ${this.lockPath}${who}`, {
-      backend: BACKEND,
-      location: this.filePath,
-    });
   }
 
   async #readBytes(): Promise<Buffer | undefined> {
     let handle;
     try {
-      handle = await fs.open(this.filePath, 'r');
+      handle = await openRegularFile(this.filePath, (what, cause) => this.#corrupted(`it is ${what}, not a regular file`, cause));
     } catch (error) {
-      if (errorCode(error) === 'ENOENT') return undefined;
+      if (error instanceof TokenBackendError) throw error;
       throw this.#unreadable(error);
     }
+    if (!handle) return undefined;
     try {
       const stat = await handle.stat();
-      if (!stat.isFile()) throw this.#corrupted('it is not a regular file');
       if ((stat.mode & 0o077) !== 0) {
         this.#logger.warn('FileSystemTokenBackend: the token file is accessible by other users; it should be mode 0600', {
           filePath: this.filePath,
@@ -486,7 +274,6 @@ export class FileSystemTokenBackend implements TokenBackend {
       }
       return await handle.readFile();
     } catch (error) {
-      if (error instanceof TokenBackendError) throw error;
       throw this.#unreadable(error);
     } finally {
       await handle.close();
@@ -494,7 +281,8 @@ export class FileSystemTokenBackend implements TokenBackend {
   }
 
   async #writeAtomically(bytes: Buffer): Promise<void> {
-    const tmp = path.join(this.#dir, `.${path.basename(this.filePath)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const name = `.${path.basename(this.filePath)}.${process.pid}.${hostTag()}.${randomBytes(6).toString('hex')}.tmp`;
+    const tmp = path.join(this.#dir, name);
     let handle;
     try {
       handle = await fs.open(tmp, 'wx', 0o600);
@@ -508,8 +296,7 @@ export class FileSystemTokenBackend implements TokenBackend {
       await handle?.close().catch(() => undefined);
       await fs.rm(tmp, { force: true }).catch(() => undefined);
       throw new TokenBackendError(`${BACKEND}: cannot write ${this.filePath} (${errorCode(error) ?? 'error'}); the previous copy is unchanged`, {
-        backend: BACKEND,
-        location: this.filePath,
+        ...this.#id,
         cause: error,
       });
     }
@@ -531,8 +318,7 @@ export class FileSystemTokenBackend implements TokenBackend {
       await fs.mkdir(this.#dir, { recursive: true, mode: 0o700 });
     } catch (error) {
       throw new TokenBackendError(`${BACKEND}: cannot create the directory ${this.#dir} (${errorCode(error) ?? 'error'})`, {
-        backend: BACKEND,
-        location: this.filePath,
+        ...this.#id,
         cause: error,
       });
     }
@@ -540,8 +326,7 @@ export class FileSystemTokenBackend implements TokenBackend {
 
   #unreadable(cause: unknown): TokenBackendError {
     return new TokenBackendError(`${BACKEND}: cannot read the token file ${this.filePath} (${errorCode(cause) ?? 'error'})`, {
-      backend: BACKEND,
-      location: this.filePath,
+      ...this.#id,
       cause,
     });
   }
@@ -549,7 +334,7 @@ export class FileSystemTokenBackend implements TokenBackend {
   #corrupted(why: string, cause?: unknown): TokenBackendError {
     return new TokenBackendError(
       `${BACKEND}: the token file ${this.filePath} is corrupted (${why}); it was left in place: move it away and sign in again`,
-      { backend: BACKEND, location: this.filePath, cause },
+      { ...this.#id, cause },
     );
   }
 }
