@@ -18,6 +18,14 @@ export const DEFAULT_IDS = {
   username: 'AdeleV@contoso.onmicrosoft.com',
   password: 'Emulator-P@ssw0rd',
   mfaUsername: 'MeganB@contoso.onmicrosoft.com',
+  /** The system-assigned managed identity (the default when a request names none). */
+  systemIdentityClientId: 'a1a1a1a1-0000-4000-8000-000000000001',
+  systemIdentityObjectId: 'a1a1a1a1-0000-4000-8000-0000000000a1',
+  /** A user-assigned managed identity. */
+  userIdentityClientId: 'b2b2b2b2-0000-4000-8000-000000000002',
+  userIdentityObjectId: 'b2b2b2b2-0000-4000-8000-0000000000b2',
+  userIdentityResourceId:
+    '/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/o365-ts-ci',
 } as const;
 
 const NAMES: Array<[given: string, surname: string, jobTitle: string, office: string, department: string]> = [
@@ -138,6 +146,22 @@ export function defaultSeed(appCertificatePem?: string): EmulatorSeed {
             publicClient: true,
             redirectUris: [...DEFAULT_REDIRECT_URIS],
             delegatedConsents: consents,
+          },
+        ],
+        managedIdentities: [
+          {
+            clientId: DEFAULT_IDS.systemIdentityClientId,
+            objectId: DEFAULT_IDS.systemIdentityObjectId,
+            systemAssigned: true,
+            displayName: 'o365-ts host (system-assigned)',
+            applicationPermissions: ['User.Read.All'],
+          },
+          {
+            clientId: DEFAULT_IDS.userIdentityClientId,
+            objectId: DEFAULT_IDS.userIdentityObjectId,
+            resourceId: DEFAULT_IDS.userIdentityResourceId,
+            displayName: 'o365-ts-ci',
+            applicationPermissions: ['User.Read.All'],
           },
         ],
       },

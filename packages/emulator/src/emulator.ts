@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createClock, type EmulatorClock } from './clock.js';
 import { getCryptoMaterial, type GeneratedCertificate } from './crypto-material.js';
@@ -7,6 +8,7 @@ import { FaultRegistry, type FaultSpec, type ActiveFault } from './faults.js';
 import { approveDeviceCode, declineDeviceCode } from './identity/device-code.js';
 import { GrantStore } from './identity/grants.js';
 import { revokeUsers } from './identity/revocation.js';
+import { APP_SERVICE_IDENTITY_PATH } from './identity/managed-identity.js';
 import { MAX_BODY_BYTES } from './http-kit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
 import { validateSeed, type EmulatorSeed } from './seed.js';
@@ -105,6 +107,13 @@ export interface Emulator {
     approve(userCode: string, credentials: { username: string; password: string }): void;
     decline(userCode: string): void;
   };
+  /**
+   * Environment variables that point a managed identity client at this emulator:
+   * `appService` gives `IDENTITY_ENDPOINT` + `IDENTITY_HEADER` (App Service / Functions,
+   * api-version 2019-08-01); `imds` gives `AZURE_POD_IDENTITY_AUTHORITY_HOST`, the IMDS
+   * override msal-node and @azure/identity read.
+   */
+  managedIdentityEnv(protocol: 'appService' | 'imds'): Record<string, string>;
   /** Stops listening and closes every connection. */
   stop(): Promise<void>;
 }
@@ -180,6 +189,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       deviceCodeExpiresIn: options.deviceCodeExpiresIn ?? 900,
       maxBodyBytes: options.maxBodyBytes ?? MAX_BODY_BYTES,
       requestTimeoutMs,
+      identityHeader: randomUUID(),
     },
   };
   const { server, cancelDelays, destroySockets } = createEmulatorServer(
@@ -215,6 +225,10 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     revokeRefreshTokens: (username?: string) => {
       revokeUsers(state, username);
     },
+    managedIdentityEnv: (protocol): Record<string, string> =>
+      protocol === 'imds'
+        ? { AZURE_POD_IDENTITY_AUTHORITY_HOST: state.url }
+        : { IDENTITY_ENDPOINT: `${state.url}${APP_SERVICE_IDENTITY_PATH}`, IDENTITY_HEADER: state.settings.identityHeader },
     deviceCodes: {
       approve: (userCode, credentials) => approveDeviceCode(state, userCode, credentials),
       decline: (userCode) => declineDeviceCode(state, userCode),

@@ -3,7 +3,7 @@ export { startEmulator, emulatorAppCertificate } from './emulator.js';
 export type { Emulator, EmulatorDefaults, StartEmulatorOptions } from './emulator.js';
 export { defaultSeed, DEFAULT_IDS, DEFAULT_DELEGATED_SCOPES } from './default-seed.js';
 export { SeedError, validateSeed } from './seed.js';
-export type { EmulatorSeed, SeedApp, SeedTenant, SeedUser, SeedDelegatedConsent } from './seed.js';
+export type { EmulatorSeed, SeedApp, SeedTenant, SeedUser, SeedDelegatedConsent, SeedManagedIdentity } from './seed.js';
 export { ClockError } from './clock.js';
 export type { EmulatorClock } from './clock.js';
 export { FaultSpecError } from './faults.js';

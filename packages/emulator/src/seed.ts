@@ -84,6 +84,30 @@ export interface SeedApp {
 }
 
 /**
+ * A managed identity of the tenant: the system-assigned one (`systemAssigned: true`, at most
+ * one per emulator is used) or a user-assigned one, selectable by client id, resource id or
+ * object id. Its tokens are app-only tokens with `oid` = `objectId`.
+ *
+ * @example
+ * ```ts
+ * const mi: SeedManagedIdentity = { clientId: '7a0c...', objectId: '2b9e...', resourceId: '/subscriptions/.../userAssignedIdentities/ci', applicationPermissions: ['User.Read.All'] };
+ * ```
+ */
+export interface SeedManagedIdentity {
+  /** Client (application) id, a GUID. */
+  clientId: string;
+  /** Object (principal) id of its service principal, a GUID. */
+  objectId: string;
+  /** Azure resource id of a user-assigned identity. */
+  resourceId?: string;
+  /** The system-assigned identity of the (emulated) host. */
+  systemAssigned?: boolean;
+  displayName?: string;
+  /** Graph application permissions granted to it, e.g. `User.Read.All`. */
+  applicationPermissions?: string[];
+}
+
+/**
  * A tenant (directory).
  *
  * @example
@@ -99,6 +123,8 @@ export interface SeedTenant {
   displayName?: string;
   apps: SeedApp[];
   users: SeedUser[];
+  /** Managed identities served by the IMDS and App Service endpoints. */
+  managedIdentities?: SeedManagedIdentity[];
 }
 
 /**
@@ -176,6 +202,18 @@ export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
         if (userKeys.has(k)) fail(`${w}: duplicate user id or userPrincipalName '${k}'`);
         userKeys.add(k);
       }
+    });
+    const mis = (tenant as { managedIdentities?: unknown }).managedIdentities;
+    if (mis !== undefined && !Array.isArray(mis)) fail(`${where}.managedIdentities must be an array`);
+    ((mis ?? []) as Partial<SeedManagedIdentity>[]).forEach((m, mi) => {
+      const w = `${where}.managedIdentities[${mi}]`;
+      if (typeof m !== 'object' || m === null) fail(`${w} must be an object`);
+      if (typeof m.clientId !== 'string' || !GUID.test(m.clientId)) fail(`${w}.clientId must be a GUID`);
+      if (typeof m.objectId !== 'string' || !GUID.test(m.objectId)) fail(`${w}.objectId must be a GUID`);
+      if (m.resourceId !== undefined && typeof m.resourceId !== 'string') fail(`${w}.resourceId must be a string`);
+      const perms = m.applicationPermissions;
+      if (perms !== undefined && (!Array.isArray(perms) || perms.some((x) => typeof x !== 'string')))
+        fail(`${w}.applicationPermissions must be an array of strings`);
     });
     tenant.apps!.forEach((a, ai) => {
       const w = `${where}.apps[${ai}]`;

@@ -9,6 +9,7 @@ import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identi
 import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
 import { errorPage } from './identity/pages.js';
 import { handleToken } from './identity/token-endpoint.js';
+import { APP_SERVICE_IDENTITY_PATH, handleManagedIdentity, IMDS_TOKEN_PATH } from './identity/managed-identity.js';
 import { graphErrorBody, graphHeaders, handleGraph, handleUserInfo } from './graph/graph-api.js';
 import { handleAdmin, ADMIN_PREFIX } from './admin-api.js';
 import type { ActiveFault } from './faults.js';
@@ -132,6 +133,17 @@ function route(state: EmulatorState, ctx: RequestContext): void {
   if (ctx.path === '/error') {
     const code = Number(ctx.url.searchParams.get('code'));
     sendHtml(ctx, 200, errorPage(Number.isInteger(code) ? code : 0, 'See the error_description of the answer that linked here.'));
+    return;
+  }
+  // msal-node canonicalises the endpoint it builds from the environment with a trailing
+  // slash (`.../oauth2/token/`); Azure's endpoints take both spellings.
+  const identityPath = ctx.path.length > 1 ? ctx.path.replace(/\/+$/, '') : ctx.path;
+  if (identityPath === IMDS_TOKEN_PATH) {
+    handleManagedIdentity(state, ctx, 'imds');
+    return;
+  }
+  if (identityPath === APP_SERVICE_IDENTITY_PATH) {
+    handleManagedIdentity(state, ctx, 'appService');
     return;
   }
   routeIdentity(state, ctx);

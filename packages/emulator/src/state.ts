@@ -12,6 +12,8 @@ export interface EmulatorSettings {
   maxBodyBytes: number;
   /** Time a client has to send a whole request (headers and body), ms. */
   requestTimeoutMs: number;
+  /** The `IDENTITY_HEADER` secret the App Service managed identity endpoint expects. */
+  identityHeader: string;
 }
 
 /** Everything a handler needs: shared by the identity platform and Graph. */

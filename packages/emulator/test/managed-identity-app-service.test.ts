@@ -1,0 +1,5 @@
+import { describeEndpointDetails, describeManagedIdentity, setUpEmulator } from './managed-identity-cases.js';
+
+setUpEmulator();
+describeManagedIdentity('appService');
+describeEndpointDetails();

@@ -1,0 +1,4 @@
+import { describeManagedIdentity, setUpEmulator } from './managed-identity-cases.js';
+
+setUpEmulator();
+describeManagedIdentity('imds');
