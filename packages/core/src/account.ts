@@ -187,7 +187,7 @@ export class Account implements TokenCredential {
 
   /** The Graph resource this account acts on (`me`, `users/{id}`, ...). */
   get mainResource(): string {
-    return resolveMainResource(this.#mainResource ?? this.protocol.defaultResource, { appOnly: this.authFlowType === 'credentials' });
+    return resolveMainResource(this.#mainResource ?? this.protocol.defaultResource, { appOnly: this.connection.appOnly });
   }
 
   /**
@@ -212,6 +212,7 @@ export class Account implements TokenCredential {
     throwIfAborted(options.signal);
     switch (this.authFlowType) {
       case 'credentials':
+      case 'managedIdentity':
         return this.connection.acquireWithClientCredentials(wanted);
       case 'password':
         return this.connection.acquireWithPassword(wanted);
@@ -340,7 +341,7 @@ export class Account implements TokenCredential {
   }
 
   #directory(session: GraphSession, options: { resource?: string }): Directory {
-    const appOnly = this.authFlowType === 'credentials';
+    const appOnly = this.connection.appOnly;
     const resource = options.resource ?? this.#mainResource;
     return new Directory({
       session,

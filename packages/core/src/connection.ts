@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
+import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
 import { AuthenticationError, TokenBackendError } from './errors.js';
 import { createGraphSession, type GraphSession } from './graph/graph-session.js';
@@ -27,6 +28,12 @@ import { isAssertion, isCertificate, type ClientCredential, type Credentials } f
 import { AuthEngine, type AuthCodeRequestState, type DeviceCodeInfo } from './auth/engine.js';
 import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
+import {
+  checkManagedIdentityId,
+  managedIdentityClientId,
+  ManagedIdentityEngine,
+  type ManagedIdentityId,
+} from './auth/managed-identity.js';
 import { accountInfoOf } from './auth/account-info.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
@@ -101,7 +108,7 @@ export interface Clock {
  * new Account(['client-id'], { authFlowType, tenantId });
  * ```
  */
-export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device';
+export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device' | 'managedIdentity';
 
 /**
  * Options of {@link Connection} (and of `Account`, which passes them on).
@@ -147,6 +154,12 @@ export interface ConnectionOptions {
   lockTimeoutMs?: number;
   /** An HTTP client to use instead of building one (its TLS/proxy/retry settings then apply). */
   httpClient?: HttpClient;
+  /**
+   * `authFlowType: 'managedIdentity'` only: a user-assigned identity by resource id or object id
+   * (by client id, pass `[clientId]` as the credentials or `{ clientId }` here). Omitted with
+   * `[]` credentials: the system-assigned identity.
+   */
+  managedIdentity?: ManagedIdentityId;
 }
 
 /**
@@ -171,6 +184,23 @@ export interface AuthorizationFlow {
 }
 
 const DEFAULT_SKEW_SECONDS = 300;
+const FLOWS: readonly AuthFlowType[] = ['authorization', 'credentials', 'password', 'public', 'device', 'managedIdentity'];
+
+/** The identity `authFlowType: 'managedIdentity'` uses: `[]` system-assigned, `[clientId]` or the option user-assigned. */
+function managedIdentityOf(credentials: Credentials, options: ConnectionOptions): ManagedIdentityId | undefined {
+  if (!Array.isArray(credentials)) throw new TypeError("credentials must be [] or [userAssignedClientId] with authFlowType 'managedIdentity'");
+  if (credentials.length > 1) {
+    throw new TypeError("authFlowType 'managedIdentity' takes no secret or certificate: pass [] (system-assigned) or [userAssignedClientId]");
+  }
+  const option = options.managedIdentity === undefined ? undefined : checkManagedIdentityId(options.managedIdentity);
+  const clientId: unknown = credentials[0];
+  if (clientId === undefined) return option;
+  if (typeof clientId !== 'string' || clientId.trim() === '') throw new TypeError('the managed identity client id must be a non-empty string');
+  if (option !== undefined && !('clientId' in option && option.clientId.toLowerCase() === clientId.trim().toLowerCase())) {
+    throw new TypeError('name the managed identity once: [clientId] or the managedIdentity option, not both');
+  }
+  return { clientId: clientId.trim() };
+}
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
@@ -211,22 +241,30 @@ export class Connection implements TokenCredential {
   readonly #named = new Map<string, Selection>();
 
   constructor(credentials: Credentials, options: ConnectionOptions = {}) {
-    if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
-      throw new TypeError('credentials must be [clientId] or [clientId, clientSecretOrCertificate]');
-    }
-    const credential = credentials[1];
-    if (credential !== undefined && typeof credential !== 'string' && !isCertificate(credential) && !isAssertion(credential)) {
-      throw new TypeError('the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }');
-    }
-    if (typeof credential === 'string' && credential === '') {
-      throw new TypeError('the client secret is empty; pass [clientId] alone for a public client');
-    }
-    this.clientId = credentials[0].trim();
-    this.#credential = credential;
     this.authFlowType = options.authFlowType ?? 'authorization';
-    if (!['authorization', 'credentials', 'password', 'public', 'device'].includes(this.authFlowType)) {
+    if (!FLOWS.includes(this.authFlowType)) {
       throw new TypeError(`Unknown authFlowType "${String(this.authFlowType)}"`);
     }
+    let credential: ClientCredential | undefined;
+    if (this.authFlowType === 'managedIdentity') {
+      const identity = managedIdentityOf(credentials, options);
+      this.#managedIdentity = identity;
+      this.clientId = managedIdentityClientId(identity);
+    } else {
+      if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
+        throw new TypeError('credentials must be [clientId] or [clientId, clientSecretOrCertificate]');
+      }
+      if (options.managedIdentity !== undefined) throw new TypeError("the managedIdentity option needs authFlowType: 'managedIdentity'");
+      credential = credentials[1];
+      if (credential !== undefined && typeof credential !== 'string' && !isCertificate(credential) && !isAssertion(credential)) {
+        throw new TypeError('the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }');
+      }
+      if (typeof credential === 'string' && credential === '') {
+        throw new TypeError('the client secret is empty; pass [clientId] alone for a public client');
+      }
+      this.clientId = credentials[0].trim();
+    }
+    this.#credential = credential;
     if (this.authFlowType === 'credentials' && credential === undefined) {
       throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
     }
@@ -243,7 +281,12 @@ export class Connection implements TokenCredential {
     }
     this.protocol = options.protocol ?? new MSGraphProtocol();
     this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
-    this.tokenBackend = options.tokenBackend ?? new FileSystemTokenBackend();
+    if (this.authFlowType === 'managedIdentity' && options.tokenBackend !== undefined) {
+      // As msal-node and @azure/identity: the endpoint is local and cheap, its tokens are not stored.
+      throw new TypeError("authFlowType 'managedIdentity' keeps its tokens in memory only; remove the tokenBackend option");
+    }
+    this.tokenBackend =
+      options.tokenBackend ?? (this.authFlowType === 'managedIdentity' ? new MemoryTokenBackend() : new FileSystemTokenBackend());
     this.#password = options.password;
     this.#selection = options.username === undefined ? {} : { username: options.username };
     this.#logger = options.logger ?? noopLogger;
@@ -279,6 +322,23 @@ export class Connection implements TokenCredential {
       store: this.#store,
       trustKey: options.httpClient ? randomUUID() : trustKey,
     });
+  }
+
+  readonly #managedIdentity: ManagedIdentityId | undefined;
+  #managedEngine: ManagedIdentityEngine | undefined;
+
+  #managed(): ManagedIdentityEngine {
+    this.#managedEngine ??= new ManagedIdentityEngine({
+      ...(this.#managedIdentity ? { id: this.#managedIdentity } : {}),
+      http: this.#http,
+      logger: this.#logger,
+    });
+    return this.#managedEngine;
+  }
+
+  /** Whether tokens are app-only (client credentials or managed identity): no user is involved. */
+  get appOnly(): boolean {
+    return this.#appOnly;
   }
 
   /** The selected user (from options, the last sign-in, or the only account of the cache). */
@@ -338,7 +398,7 @@ export class Connection implements TokenCredential {
   }
 
   get #appOnly(): boolean {
-    return this.authFlowType === 'credentials';
+    return this.authFlowType === 'credentials' || this.authFlowType === 'managedIdentity';
   }
 
   // ---------------------------------------------------------------- scopes and accounts
@@ -574,7 +634,11 @@ export class Connection implements TokenCredential {
         }
       }
       let result: AuthenticationResult;
-      if (this.#appOnly) {
+      if (this.authFlowType === 'managedIdentity') {
+        this.#logger.debug('requesting a managed identity access token');
+        // A token this connection held is due: skip msal-node's in-memory copy of it.
+        result = await this.#managed().acquire(scopes, force || exclude !== undefined || this.#memory.has(key));
+      } else if (this.#appOnly) {
         this.#logger.debug('requesting a new app-only access token');
         result = await this.#engine.acquireByClientCredential(scopes);
       } else {
@@ -677,11 +741,14 @@ export class Connection implements TokenCredential {
 
   // ---------------------------------------------------------------- flows
 
-  /** Client credentials flow (app-only). */
+  /** Client credentials flow (app-only); with `authFlowType: 'managedIdentity'`, a managed identity token. */
   async acquireWithClientCredentials(requestedScopes?: readonly string[]): Promise<boolean> {
     const scopes = this.resolveScopes(requestedScopes);
     await this.#store.ensureLoaded();
-    const result = await this.#engine.acquireByClientCredential(scopes);
+    const result =
+      this.authFlowType === 'managedIdentity'
+        ? await this.#managed().acquire(scopes, true)
+        : await this.#engine.acquireByClientCredential(scopes);
     await this.#signedIn(result, scopes);
     return true;
   }

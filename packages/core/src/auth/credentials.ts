@@ -55,7 +55,8 @@ export interface ClientAssertionCredential {
 export type ClientCredential = string | ClientCertificate | ClientAssertionCredential;
 
 /**
- * `[clientId]` for public clients, `[clientId, secretOrCertificate]` for confidential ones.
+ * `[clientId]` for public clients, `[clientId, secretOrCertificate]` for confidential ones; with
+ * `authFlowType: 'managedIdentity'`, `[]` (system-assigned) or `[userAssignedClientId]`.
  *
  * @example
  * ```ts
@@ -63,7 +64,7 @@ export type ClientCredential = string | ClientCertificate | ClientAssertionCrede
  * new Account(credentials);
  * ```
  */
-export type Credentials = readonly [clientId: string, credential?: ClientCredential];
+export type Credentials = readonly [clientId: string, credential?: ClientCredential] | readonly [];
 
 export function isCertificate(value: ClientCredential | undefined): value is ClientCertificate {
   return typeof value === 'object' && value !== null && 'privateKey' in value;

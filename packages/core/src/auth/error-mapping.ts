@@ -19,7 +19,8 @@ export type AuthOperation =
   | 'authorization_code'
   | 'device_code'
   | 'authorization_url'
-  | 'discovery';
+  | 'discovery'
+  | 'managed_identity';
 
 // AADSTS numbers, as documented at https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 const EXPIRED = new Set([70008, 700082, 700084, 50173, 50132, 70043, 700081]);
@@ -82,6 +83,8 @@ const ADVICE: Record<AuthOperation, string> = {
   device_code: 'Start the device code sign-in again.',
   authorization_url: 'Check the client id, tenant id and redirect URI.',
   discovery: 'Check authorityHost, tenantId and the TLS/proxy settings.',
+  managed_identity:
+    'Check that the code runs where this managed identity is assigned (App Service / Functions set IDENTITY_ENDPOINT and IDENTITY_HEADER; VMs and AKS answer on IMDS) and that the identity id is right.',
 };
 
 /**
@@ -218,7 +221,10 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
     return new AuthenticationError(`The identity platform is unavailable right now${said}${tail}. Try again later.`, details);
   }
   if (msal?.errorCode === 'network_error') {
-    return new AuthenticationError(`Could not reach the identity platform${tail}. ${ADVICE.discovery}`, details);
+    return new AuthenticationError(
+      `Could not reach the ${operation === 'managed_identity' ? 'managed identity endpoint' : 'identity platform'}${tail}. ${operation === 'managed_identity' ? ADVICE.managed_identity : ADVICE.discovery}`,
+      details,
+    );
   }
   const plain = error instanceof Error && !msal ? `: ${redactText(error.message)}` : said;
   return new AuthenticationError(`Authentication failed${plain}${tail}. ${ADVICE[operation]}`, details);

@@ -1,0 +1,3 @@
+import { describeManagedIdentityFlow } from './auth/managed-identity-cases.js';
+
+describeManagedIdentityFlow('imds');
