@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   ConfidentialClientApplication,
   CryptoProvider,
-  LogLevel,
   PublicClientApplication,
   type AccountInfo,
   type AuthenticationResult,
@@ -17,6 +16,7 @@ import type { AbortSignalLike } from '../token-credential.js';
 import { discoverAuthorityMetadata } from './authority.js';
 import { isAssertion, isCertificate, type ClientCredential } from './credentials.js';
 import { mapAuthError, type AuthOperation } from './error-mapping.js';
+import { msalLoggerOptions } from './msal-logger.js';
 import { MsalNetworkClient } from './network-client.js';
 import type { TokenStore } from './token-store.js';
 
@@ -128,14 +128,7 @@ export class AuthEngine {
       cache: { cachePlugin: store.plugin },
       system: {
         networkClient: this.#network,
-        loggerOptions: {
-          piiLoggingEnabled: false,
-          logLevel: LogLevel.Warning,
-          loggerCallback: (level, message, containsPii) => {
-            if (containsPii) return;
-            logger.debug('msal-node', { level: LogLevel[level], message: redactText(message) });
-          },
-        },
+        loggerOptions: msalLoggerOptions(logger),
       },
     };
     try {

@@ -1,9 +1,10 @@
-import { LogLevel, ManagedIdentityApplication, type AuthenticationResult, type ManagedIdentityIdParams } from '@azure/msal-node';
+import { ManagedIdentityApplication, type AuthenticationResult, type ManagedIdentityIdParams } from '@azure/msal-node';
 import { AuthenticationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
 import { redactText, registerSecret } from '../redact.js';
 import { mapAuthError } from './error-mapping.js';
+import { msalLoggerOptions } from './msal-logger.js';
 import { MsalNetworkClient } from './network-client.js';
 
 /**
@@ -95,14 +96,7 @@ export class ManagedIdentityEngine {
         ...(managedIdentityIdParams ? { managedIdentityIdParams } : {}),
         system: {
           networkClient: this.#network,
-          loggerOptions: {
-            piiLoggingEnabled: false,
-            logLevel: LogLevel.Warning,
-            loggerCallback: (level, message, containsPii) => {
-              if (containsPii) return;
-              logger.debug('msal-node', { level: LogLevel[level], message: redactText(message) });
-            },
-          },
+          loggerOptions: msalLoggerOptions(logger),
         },
       });
     } catch (error) {
