@@ -81,6 +81,11 @@ export type {
   Credentials,
 } from './auth/credentials.js';
 export type { DeviceCodeInfo } from './auth/engine.js';
+export {
+  summarizeTokenCache,
+  type TokenCacheSummary,
+  type TokenCacheUserSummary,
+} from './auth/token-cache-summary.js';
 export type { ManagedIdentityId } from './auth/managed-identity.js';
 export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
 export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

@@ -101,6 +101,33 @@ export const DEFAULT_DELEGATED_SCOPES = [
   'openid',
   'profile',
   'email',
+  // Every permission behind python-o365's scope helpers (`basic`, `mailbox`, `message_all`,
+  // `calendar`, `onedrive`, ...), so its documented examples run against the default tenant
+  // unchanged, as they do against a tenant whose administrator consented to them.
+  'Mail.Read',
+  'Mail.Read.Shared',
+  'Mail.ReadWrite',
+  'Mail.ReadWrite.Shared',
+  'Mail.Send',
+  'Mail.Send.Shared',
+  'MailboxSettings.ReadWrite',
+  'Contacts.Read',
+  'Contacts.Read.Shared',
+  'Contacts.ReadWrite',
+  'Contacts.ReadWrite.Shared',
+  'Calendars.Read',
+  'Calendars.Read.Shared',
+  'Calendars.ReadWrite',
+  'Calendars.ReadWrite.Shared',
+  'Files.Read',
+  'Files.Read.All',
+  'Files.ReadWrite',
+  'Files.ReadWrite.All',
+  'Sites.Read.All',
+  'Sites.ReadWrite.All',
+  'Tasks.Read',
+  'Tasks.ReadWrite',
+  'Presence.Read',
 ] as const;
 
 const DEFAULT_REDIRECT_URIS = [

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import { fetch, type Agent } from 'undici';
-import { startEmulator, type Emulator } from '../src/index.js';
+import { DEFAULT_DELEGATED_SCOPES, startEmulator, type Emulator } from '../src/index.js';
 import { jwtClaims, parseForm, submitForm, tokenRequest, trustingAgent } from './helpers.js';
 
 let emu: Emulator;
@@ -82,7 +82,10 @@ describe('token content', () => {
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599 });
-    expect(String(res.body['scope']).split(' ').sort()).toEqual(['email', 'https://graph.microsoft.com/User.Read', 'https://graph.microsoft.com/User.ReadBasic.All', 'openid', 'profile']);
+    // As Entra does, the token carries every permission consented for the resource (the default
+    // seed consents python-o365's scope helpers), not only the one requested.
+    const consented = DEFAULT_DELEGATED_SCOPES.filter((s) => !['openid', 'profile', 'email', 'offline_access'].includes(s)).map((s) => `https://graph.microsoft.com/${s}`);
+    expect(String(res.body['scope']).split(' ').sort()).toEqual(['email', ...consented, 'openid', 'profile'].sort());
     const info = JSON.parse(Buffer.from(String(res.body['client_info']), 'base64url').toString()) as Record<string, string>;
     const access = jwtClaims(String(res.body['access_token']));
     expect(info).toEqual({ uid: access['oid'], utid: emu.defaults.tenantId });
