@@ -230,7 +230,7 @@ for (const dir of workspaceDirs) {
   if (fs.existsSync(pj)) workspace.set(JSON.parse(fs.readFileSync(pj, 'utf8')).name, dir);
 }
 for (const [name, dir] of workspace) {
-  if (!name.startsWith('@o365/') || name === '@o365/tooling' || name === '@o365/demo') continue;
+  if (!name.startsWith('@o365/') || name === '@o365/tooling') continue;
   if (!fs.existsSync(path.join(dir, 'dist/index.d.ts'))) {
     console.error(`check-readme-examples: ${name} has no dist/index.d.ts; run \`pnpm build\` first`);
     process.exit(1);
@@ -474,7 +474,7 @@ const probe = path.join(tmp, 'probe.ts');
 fs.writeFileSync(
   probe,
   [...workspace.keys()]
-    .filter((n) => n.startsWith('@o365/') && n !== '@o365/tooling' && n !== '@o365/demo')
+    .filter((n) => n.startsWith('@o365/') && n !== '@o365/tooling')
     .map((n) => `import type * as _${n.replace(/\W/g, '_')} from '${n}';`)
     .join('\n') + '\nexport {};\n',
 );
