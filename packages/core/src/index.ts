@@ -87,5 +87,13 @@ export {
   type TokenCacheUserSummary,
 } from './auth/token-cache-summary.js';
 export type { ManagedIdentityId } from './auth/managed-identity.js';
+export {
+  federatedTokenFileAssertion,
+  githubActionsAssertion,
+  FederatedTokenError,
+  TOKEN_EXCHANGE_AUDIENCE,
+  type FederatedTokenFileOptions,
+  type GitHubActionsAssertionOptions,
+} from './auth/federated-assertion.js';
 export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
 export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

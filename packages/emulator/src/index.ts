@@ -4,7 +4,7 @@ export { EmulatorBrowser, SignInPageError, type SignInCredentials } from './sign
 export type { Emulator, EmulatorDefaults, StartEmulatorOptions } from './emulator.js';
 export { defaultSeed, DEFAULT_IDS, DEFAULT_DELEGATED_SCOPES } from './default-seed.js';
 export { SeedError, validateSeed } from './seed.js';
-export type { EmulatorSeed, SeedApp, SeedTenant, SeedUser, SeedDelegatedConsent, SeedManagedIdentity } from './seed.js';
+export type { EmulatorSeed, SeedApp, SeedTenant, SeedUser, SeedDelegatedConsent, SeedManagedIdentity, SeedFederatedIdentityCredential } from './seed.js';
 export { ClockError } from './clock.js';
 export type { EmulatorClock } from './clock.js';
 export { FaultSpecError } from './faults.js';

@@ -19,6 +19,9 @@ describe('validateSeed', () => {
     ['certificate not PEM', (s) => (s.tenants[0]!.apps[0]!.certificates = ['abc']), /PEM/],
     ['secrets not strings', (s) => ((s.tenants[0]!.apps[0]! as unknown as { secrets: unknown }).secrets = [1]), /secrets must be an array of strings/],
     ['bad consent', (s) => ((s.tenants[0]!.apps[0]!.delegatedConsents as unknown) = [{ scopes: 'User.Read', users: '*' }]), /delegatedConsents\[0\]/],
+    ['federated credential with a plain-http remote issuer', (s) => (s.tenants[0]!.apps[0]!.federatedIdentityCredentials = [{ issuer: 'http://issuer.example.com', subject: 'x' }]), /federatedIdentityCredentials\[0\]\.issuer/],
+    ['federated credential without subject', (s) => (s.tenants[0]!.apps[0]!.federatedIdentityCredentials = [{ issuer: 'https://issuer.example.com', subject: '' }]), /federatedIdentityCredentials\[0\]\.subject/],
+    ['federated credential with empty audiences', (s) => (s.tenants[0]!.apps[0]!.federatedIdentityCredentials = [{ issuer: 'https://issuer.example.com', subject: 'x', audiences: [] }]), /audiences/],
     ['user without password', (s) => delete (s.tenants[0]!.users[0] as unknown as Record<string, unknown>)['password'], /password/],
   ];
   it.each(broken)('rejects %s with a SeedError', (_name, breakIt, message) => {

@@ -36,6 +36,30 @@ export interface SeedUser {
 }
 
 /**
+ * A federated identity credential of an app, as in Entra (Certificates & secrets > Federated
+ * credentials): the issuer's tokens (signature checked against the JWKS its OpenID configuration
+ * names) with this exact `sub` and one of the audiences are accepted as client assertions.
+ * Entra requires an `https` issuer; the emulator also takes `http` on loopback, for test issuers.
+ *
+ * @example
+ * ```ts
+ * const fic: SeedFederatedIdentityCredential = {
+ *   issuer: 'https://token.actions.githubusercontent.com',
+ *   subject: 'repo:contoso/app:ref:refs/heads/main',
+ * };
+ * ```
+ */
+export interface SeedFederatedIdentityCredential {
+  /** The issuer URL, compared exactly with the assertion's `iss`. */
+  issuer: string;
+  /** Compared exactly with the assertion's `sub`. */
+  subject: string;
+  /** Accepted `aud` values. Default `['api://AzureADTokenExchange']`. */
+  audiences?: string[];
+  name?: string;
+}
+
+/**
  * Delegated permissions consented for an app: for every user of the tenant (`users: '*'`, like
  * an admin consent) or for the listed users (ids or user principal names).
  *
@@ -66,6 +90,11 @@ export interface SeedApp {
   secrets?: string[];
   /** PEM certificates whose private keys may sign client assertions. */
   certificates?: string[];
+  /**
+   * Federated identity credentials (workload identity federation): a token from one of these
+   * issuers, for this subject and audience, is accepted as the app's client assertion.
+   */
+  federatedIdentityCredentials?: SeedFederatedIdentityCredential[];
   /**
    * Registered redirect URIs. `http://localhost` and `http://127.0.0.1` (with no path or `/`)
    * accept any port and any path, as Entra does for loopback on native apps.
@@ -235,10 +264,30 @@ export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
           fail(`${w}.certificates[${ci}] is not a readable X.509 certificate (${(cause as Error).message})`);
         }
       }
+      const fics: unknown = a.federatedIdentityCredentials;
+      if (fics !== undefined && !Array.isArray(fics)) fail(`${w}.federatedIdentityCredentials must be an array`);
+      for (const [fi, f] of ((fics as SeedFederatedIdentityCredential[] | undefined) ?? []).entries()) {
+        const fw = `${w}.federatedIdentityCredentials[${fi}]`;
+        if (typeof f !== 'object' || f === null) fail(`${fw} must be an object`);
+        if (!isIssuerUrl(f.issuer)) fail(`${fw}.issuer must be an https URL (or http on 127.0.0.1/localhost)`);
+        if (typeof f.subject !== 'string' || f.subject === '') fail(`${fw}.subject must be a non-empty string`);
+        if (f.audiences !== undefined && (!Array.isArray(f.audiences) || f.audiences.length === 0 || f.audiences.some((x) => typeof x !== 'string')))
+          fail(`${fw}.audiences must be a non-empty array of strings`);
+      }
       for (const [ci, c] of (a.delegatedConsents ?? []).entries()) {
         if (!Array.isArray(c.scopes) || (c.users !== '*' && !Array.isArray(c.users)))
           fail(`${w}.delegatedConsents[${ci}] needs scopes: string[] and users: '*' | string[]`);
       }
     });
   });
+}
+
+function isIssuerUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+  } catch {
+    return false;
+  }
 }

@@ -9,6 +9,7 @@ import { DEVICE_LOGIN_PATH, handleDeviceCode, handleDeviceLogin } from './identi
 import { handleInstanceDiscovery, handleJwks, handleLogout, handleOpenIdConfiguration } from './identity/discovery.js';
 import { errorPage } from './identity/pages.js';
 import { handleToken } from './identity/token-endpoint.js';
+import { prefetchFederationKeys } from './identity/federation.js';
 import { APP_SERVICE_IDENTITY_PATH, handleManagedIdentity, IMDS_TOKEN_PATH } from './identity/managed-identity.js';
 import { graphErrorBody, graphHeaders, handleGraph, handleUserInfo } from './graph/graph-api.js';
 import { handleAdmin, ADMIN_PREFIX } from './admin-api.js';
@@ -228,6 +229,10 @@ export function createEmulatorServer(
     if (fault) {
       if (applyFault(state, ctx, fault)) return;
       if (fault.kind === 'delay') await sleep(fault.ms);
+      if (res.destroyed) return;
+    }
+    if (ctx.method === 'POST' && /\/oauth2\/v2\.0\/token\/?$/i.test(ctx.path)) {
+      await prefetchFederationKeys(state, ctx.body.toString('utf8'), String(req.headers['content-type'] ?? ''));
       if (res.destroyed) return;
     }
     dispatch(state, ctx, () => route(state, ctx));

@@ -130,7 +130,6 @@ export function accountInfoOf(cache: CacheJson, homeAccountId: string, clientId:
   const idToken = idTokenOf(cache, info, clientId, profile.tenantId);
   const claims = idToken === undefined ? undefined : decodeClaims(idToken);
   if (claims === undefined) return info;
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- as above
   const { isHomeTenant: _home, ...fromClaims } = tenantProfileOf(base.homeAccountId, base.localAccountId, base.tenantId, info.nativeAccountId, claims);
   const signinState = (claims as Record<string, unknown>)['signin_state'];
   const kmsi = Array.isArray(signinState) && signinState.some((v) => typeof v === 'string' && ['kmsi', 'dvc_dmjd'].includes(v.trim().toLowerCase()));

@@ -182,6 +182,29 @@ export const AAD_ERRORS = {
     status: 503,
     message: () => 'A transient error has occurred. Please try again.',
   },
+  700211: {
+    error: 'invalid_client',
+    status: 400,
+    message: (x) =>
+      `No matching federated identity record found for presented assertion issuer '${v(x, 'issuer')}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  },
+  700212: {
+    error: 'invalid_client',
+    status: 400,
+    message: (x) =>
+      `No matching federated identity record found for presented assertion audience '${v(x, 'audience')}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  },
+  700213: {
+    error: 'invalid_client',
+    status: 400,
+    message: (x) =>
+      `No matching federated identity record found for presented assertion subject '${v(x, 'subject')}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  },
+  50166: {
+    error: 'invalid_client',
+    status: 400,
+    message: (x) => `Request to External OIDC endpoint failed. ${v(x, 'reason')}`,
+  },
   700022: {
     error: 'invalid_scope',
     status: 400,

@@ -5,6 +5,7 @@ import type { Params, RequestContext } from '../http-kit.js';
 import { decodeJwt, JwtFormatError, verifyJwtSignature } from '../jwt.js';
 import type { EmulatorState } from '../state.js';
 import { AadFailure } from './aad-errors.js';
+import { isFederatedAssertion, verifyFederatedAssertion } from './federation.js';
 import type { ClientAuthKind } from './token-issuer.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -107,6 +108,10 @@ function verifyAssertion(state: EmulatorState, assertion: string, app: AppModel,
   } catch (cause) {
     const reason = cause instanceof JwtFormatError ? cause.message : 'malformed';
     throw new AadFailure(700027, { reason: `The client assertion is not a well-formed JWT (${reason}).` });
+  }
+  if (isFederatedAssertion(jwt, app.seed.clientId)) {
+    verifyFederatedAssertion(state, jwt, app);
+    return;
   }
   const x5t = typeof jwt.header['x5t'] === 'string' ? jwt.header['x5t'] : undefined;
   const x5t256 = typeof jwt.header['x5t#S256'] === 'string' ? jwt.header['x5t#S256'] : undefined;
