@@ -3,3 +3,4 @@ export type { PrismaTokenDelegate, PrismaWhereOf, PrismaTransactionClient, Prism
 export type { PostgresAdvisoryLockStrategy } from './postgres-advisory-lock.js';
 export type { RowLeaseLockStrategy } from './row-lease-lock.js';
 export type { PrismaLockStrategy } from './lock-strategy.js';
+export { PrismaPartitionedTokenBackend, type PrismaPartitionedTokenBackendOptions } from './prisma-partitioned-backend.js';

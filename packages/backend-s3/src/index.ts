@@ -1,1 +1,2 @@
 export { AWSS3Backend, type AWSS3BackendOptions, type S3ServerSideEncryption } from './aws-s3-backend.js';
+export { AWSS3PartitionedBackend, type AWSS3PartitionedBackendOptions } from './aws-s3-partitioned-backend.js';

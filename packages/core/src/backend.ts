@@ -17,6 +17,7 @@ export {
   toBackendError,
   assertPartitionKey,
   MAX_PARTITION_KEY_LENGTH,
+  partitionName,
   type BackendIdentity,
   type ToBackendErrorOptions,
 } from './backends/backend-contract.js';

@@ -202,6 +202,32 @@ function managedIdentityOf(credentials: Credentials, options: ConnectionOptions)
   return { clientId: clientId.trim() };
 }
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+
+/** The HTTP client a connection builds from its options when none is given. */
+export function httpClientFor(options: ConnectionOptions, logger: Logger): HttpClient {
+  return createHttpClient({
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.proxy ? { proxy: options.proxy } : {}),
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    logger,
+  });
+}
+
+/**
+ * The authority metadata fetched over a caller's HTTP client is trusted for that client only (its
+ * TLS and proxy settings are unknown to us); connections sharing one client share one discovery.
+ */
+const clientTrustKeys = new WeakMap<HttpClient, string>();
+function trustKeyOf(http: HttpClient): string {
+  let key = clientTrustKeys.get(http);
+  if (key === undefined) {
+    key = randomUUID();
+    clientTrustKeys.set(http, key);
+  }
+  return key;
+}
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /**
@@ -299,15 +325,7 @@ export class Connection implements TokenCredential {
 
     this.#ownsHttp = options.httpClient === undefined;
     this.#http =
-      options.httpClient ??
-      createHttpClient({
-        ...(options.tls ? { tls: options.tls } : {}),
-        ...(options.proxy ? { proxy: options.proxy } : {}),
-        ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-        logger: this.#logger,
-      });
+      options.httpClient ?? httpClientFor(options, this.#logger);
     this.#store = new TokenStore(this.tokenBackend, this.#logger);
     const ca = options.tls?.ca;
     const trustKey = createHash('sha256')
@@ -320,7 +338,7 @@ export class Connection implements TokenCredential {
       http: this.#http,
       logger: this.#logger,
       store: this.#store,
-      trustKey: options.httpClient ? randomUUID() : trustKey,
+      trustKey: options.httpClient ? trustKeyOf(options.httpClient) : trustKey,
     });
   }
 

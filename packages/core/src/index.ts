@@ -1,12 +1,16 @@
 // Errors, the token backend contract and logging.
 export * from './errors.js';
-export type { TokenBackend, StoredToken, SaveOptions, LockOptions, ReleaseLock } from './backends/token-backend.js';
+export type { TokenBackend, PartitionedTokenBackend, StoredToken, SaveOptions, LockOptions, ReleaseLock } from './backends/token-backend.js';
 export { type Logger, noopLogger } from './logger.js';
 export { copyErrorWithout } from './backends/copy-error-without.js';
 
 // Token backends: file system (the default), env, memory, encryption at rest.
 export { MemoryTokenBackend, type MemoryTokenBackendOptions } from './backends/memory-backend.js';
 export { FileSystemTokenBackend, type FileSystemTokenBackendOptions } from './backends/file-system-backend.js';
+export {
+  PartitionedFileSystemTokenBackend,
+  type PartitionedFileSystemTokenBackendOptions,
+} from './backends/partitioned-file-system-backend.js';
 export { EnvTokenBackend, type EnvTokenBackendOptions } from './backends/env-backend.js';
 export {
   EncryptedTokenBackend,
@@ -64,6 +68,7 @@ export {
   type DeviceCodeCallback,
   type UserAccount,
 } from './account.js';
+export { PartitionedAccounts, type PartitionedAccountsOptions } from './partitioned-accounts.js';
 export {
   Connection,
   type ConnectionOptions,

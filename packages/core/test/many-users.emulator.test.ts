@@ -3,16 +3,11 @@
 // decoded and its upn/oid checked against the user the call was for.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Account, MemoryTokenBackend, MSGraphProtocol, type AccountOptions } from '@o365/core';
-import { defaultSeed, startEmulator, type Emulator, type SeedUser } from '@o365/emulator';
+import { startEmulator, type Emulator, type SeedUser } from '@o365/emulator';
+import { seedWithUsers, tokenClaims as claims } from './support/many-users-seed.js';
 
 const USERS = 50;
 const CALLS = 1_000;
-
-function claims(jwt: string): { upn?: string; oid?: string } {
-  const payload = jwt.split('.')[1];
-  if (payload === undefined) throw new Error('not a JWT');
-  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { upn?: string; oid?: string };
-}
 
 /** A small deterministic generator, so a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -53,23 +48,9 @@ describe('many users on one Account', () => {
   };
 
   beforeAll(async () => {
-    const seed = defaultSeed();
-    const tenant = seed.tenants[0]!;
-    const template = tenant.users[0]!;
-    const signable = (): number => tenant.users.filter((u) => !u.mfaRequired).length;
-    for (let i = tenant.users.length; signable() < USERS; i++) {
-      const upn = `user${String(i).padStart(2, '0')}@${tenant.domain}`;
-      tenant.users.push({
-        ...template,
-        id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-        userPrincipalName: upn,
-        mail: upn,
-        displayName: `User ${i}`,
-        mfaRequired: false,
-      });
-    }
-    emu = await startEmulator({ seed });
-    users = tenant.users.filter((u) => !u.mfaRequired).slice(0, USERS);
+    const seeded = seedWithUsers(USERS);
+    emu = await startEmulator({ seed: seeded.seed });
+    users = seeded.users;
     // Sign every user in to the one shared cache, one after the other.
     for (const user of users) {
       const signIn = track(

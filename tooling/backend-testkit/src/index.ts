@@ -8,3 +8,5 @@ export type {
   DataSizeLimit,
   TokenBackendConformanceOptions,
 } from './conformance-options.js';
+export { runPartitionedTokenBackendConformance } from './run-partition-conformance.js';
+export { partitionChecks, type PartitionCheck, type PartitionedConformanceOptions } from './partition-checks.js';

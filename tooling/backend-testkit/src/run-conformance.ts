@@ -13,7 +13,7 @@ interface JestApi {
  * jest's `describe`/`it`, fetched when the suite is registered rather than when the kit is imported:
  * `@jest/globals` throws when imported outside jest, and the checks must stay usable without it.
  */
-function jestApi(): JestApi {
+export function jestApi(): JestApi {
   // jest injects them as globals by default (the same functions `@jest/globals` exports).
   const g = globalThis as Partial<JestApi>;
   if (typeof g.describe === 'function' && typeof g.it === 'function') return { describe: g.describe, it: g.it };

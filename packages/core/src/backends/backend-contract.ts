@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
 import { copyErrorWithout } from './copy-error-without.js';
 import type { TokenBackend } from './token-backend.js';
@@ -176,4 +177,26 @@ export function assertPartitionKey(key: unknown, id: BackendIdentity): asserts k
   if (problem !== undefined) {
     throw new TokenBackendError(`${where(id)}: partition key ${problem}`, { ...id, cause: new TypeError(problem) });
   }
+}
+
+/**
+ * A storage name for a partition key that is safe as a file name, an object key segment, a
+ * Firestore document id or a Redis key on every platform: a readable part (the key lowercased,
+ * characters other than `a-z 0-9 . _ -` replaced by `_`, at most 48 characters) and 32 hex
+ * characters of the key's SHA-256, so distinct keys never share a name, also on case-insensitive
+ * file systems, and no name is longer than 81 characters whatever the key.
+ *
+ * @example
+ * ```ts
+ * partitionName('00000000-0000-0000-0000-000000000001.72f988bf-86f1-41af-91ab-2d7cd011db47');
+ * // '00000000-0000-0000-0000-000000000001.72f988bf-86-<32 hex>'
+ * ```
+ */
+export function partitionName(key: string): string {
+  const readable = key
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '_')
+    .replace(/^[.]+/, '_')
+    .slice(0, 48);
+  return `${readable}-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
 }
