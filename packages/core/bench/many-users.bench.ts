@@ -33,11 +33,11 @@ export interface ManyUsersOptions {
   warmRefreshes: number;
 }
 
-const PASSWORD = 'Bench-P@ssw0rd-1';
+export const PASSWORD = 'Bench-P@ssw0rd-1';
 /** Past the access token lifetime (3599 s) and core's refresh skew. */
-const EXPIRE_SECONDS = 3_700;
+export const EXPIRE_SECONDS = 3_700;
 
-function benchUser(i: number): SeedUser {
+export function benchUser(i: number): SeedUser {
   const hex = i.toString(16).padStart(12, '0');
   return {
     id: `bbbbbbbb-0000-4000-8000-${hex}`,
@@ -48,7 +48,7 @@ function benchUser(i: number): SeedUser {
 }
 
 /** Signs every user in with raw msal-node (ROPC, in-memory cache, a few at a time): the serialized cache. */
-async function buildCache(
+export async function buildCache(
   emu: Emulator,
   users: SeedUser[],
   dispatcher: ReturnType<typeof trustingAgent>,

@@ -6,7 +6,7 @@
 //
 //   pnpm bench                      (from the root: builds, then every package's bench)
 //   pnpm --filter @o365/core bench  (this package only)
-//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm, graph401, tls, users)
+//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm, graph401, tls, users, partitions)
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { version as msalVersion } from '@azure/msal-node';
@@ -15,6 +15,7 @@ import { graph401Storm } from './graph-401-storm.bench.js';
 import type { SectionResult } from './harness.js';
 import { hotPath } from './hot-path.bench.js';
 import { manyUsers } from './many-users.bench.js';
+import { partitionedUsers } from './partitioned-users.bench.js';
 import { refreshStorm } from './refresh-storm.bench.js';
 import { tlsConnect } from './tls-connect.bench.js';
 
@@ -29,6 +30,7 @@ const sections: { name: string; run: () => Promise<SectionResult> }[] = [
   { name: 'graph401', run: () => graph401Storm({ concurrency: 50 }) },
   { name: 'tls', run: () => tlsConnect({ connections: 20, waves: 3 }) },
   { name: 'users', run: () => manyUsers({ sizes: [1, 100, 1_000], warmRefreshes: 5 }) },
+  { name: 'partitions', run: () => partitionedUsers({ sizes: [1, 1_000, 100_000], realUsers: 6, heapAccounts: 500 }) },
 ];
 
 const wanted = process.argv.slice(2);

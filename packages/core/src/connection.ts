@@ -35,6 +35,7 @@ import {
   type ManagedIdentityId,
 } from './auth/managed-identity.js';
 import { accountInfoOf } from './auth/account-info.js';
+import { normalizeClaims } from './auth/claims-challenge.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { clipServerText } from './text-limits.js';
@@ -62,6 +63,11 @@ export interface GetAccessTokenOptions {
   scopes?: string[];
   /** The user of the token cache the token is for (default: the selected `username`); what servers should pass. */
   username?: string;
+  /**
+   * A claims request (JSON, or base64 of JSON as a CAE challenge carries it): a new token is
+   * requested with it, whatever is cached. See `clientCapabilities`.
+   */
+  claims?: string;
   signal?: AbortSignalLike;
 }
 
@@ -148,6 +154,13 @@ export interface ConnectionOptions {
   clock?: Clock;
   /** Refresh this many seconds before the access token expires (default 300). */
   refreshSkewSeconds?: number;
+  /**
+   * Capabilities declared with every token request. `['cp1']` makes the client CAE-capable:
+   * Microsoft Graph then revokes its tokens at once on a critical event (sessions revoked, a
+   * Conditional Access change) with a claims challenge, which `getSession()` answers by getting a
+   * token with those claims and retrying once; in return Entra may issue longer-lived tokens.
+   */
+  clientCapabilities?: string[];
   /** How retries wait (tests inject a fake). */
   sleep?: (ms: number) => Promise<void>;
   /** How long to wait for the backend's cross-process lock around a refresh (default 30 000 ms). */
@@ -202,6 +215,13 @@ function managedIdentityOf(credentials: Credentials, options: ConnectionOptions)
   return { clientId: clientId.trim() };
 }
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
+
+function checkCapabilities(value: unknown): string[] {
+  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string' || c.trim() === '')) {
+    throw new TypeError("clientCapabilities must be an array of capability names, e.g. ['cp1']");
+  }
+  return value.map((c: string) => c.trim());
+}
 
 /** The HTTP client a connection builds from its options when none is given. */
 export function httpClientFor(options: ConnectionOptions, logger: Logger): HttpClient {
@@ -339,6 +359,7 @@ export class Connection implements TokenCredential {
       logger: this.#logger,
       store: this.#store,
       trustKey: options.httpClient ? trustKeyOf(options.httpClient) : trustKey,
+      ...(options.clientCapabilities !== undefined ? { clientCapabilities: checkCapabilities(options.clientCapabilities) } : {}),
     });
   }
 
@@ -523,9 +544,10 @@ export class Connection implements TokenCredential {
     return this.#accessToken(options.username === undefined ? this.#selection : this.#selectionOf(options.username), options);
   }
 
-  async #accessToken(selection: Selection, options: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string> {
+  async #accessToken(selection: Selection, options: { scopes?: string[]; claims?: string; signal?: AbortSignalLike }): Promise<string> {
     throwIfAborted(options.signal);
-    return (await untilAborted(this.#token(selection, options.scopes), options.signal)).token;
+    const claims = options.claims === undefined ? undefined : normalizeClaims(options.claims, 'claims');
+    return (await untilAborted(this.#token(selection, options.scopes, claims === undefined ? {} : { claims }), options.signal)).token;
   }
 
   /**
@@ -544,7 +566,8 @@ export class Connection implements TokenCredential {
     throwIfAborted(options.abortSignal);
     const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((s) => typeof s === 'string' && s.trim() !== '');
     const resolved = list.length === 0 ? undefined : this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list);
-    const found = await untilAborted(this.#token(selection, resolved), options.abortSignal);
+    const claims = options.claims === undefined || options.claims === '' ? undefined : normalizeClaims(options.claims, 'options.claims');
+    const found = await untilAborted(this.#token(selection, resolved, claims === undefined ? {} : { claims }), options.abortSignal);
     return {
       token: found.token,
       expiresOnTimestamp: found.expiresOn,
@@ -562,10 +585,14 @@ export class Connection implements TokenCredential {
     return true;
   }
 
-  async #token(selection: Selection, scopes?: readonly string[], options: { force?: boolean; stale?: string } = {}): Promise<FoundAccessToken> {
+  async #token(
+    selection: Selection,
+    scopes?: readonly string[],
+    options: { force?: boolean; stale?: string; claims?: string } = {},
+  ): Promise<FoundAccessToken> {
     // Hot path: the account and a valid token already in memory, no I/O at all.
     const homeAccountId = this.#appOnly ? '' : selection.homeAccountId;
-    if (homeAccountId !== undefined && !options.force) {
+    if (homeAccountId !== undefined && !options.force && options.claims === undefined) {
       const resolvedScopes = scopes ?? selection.scopes;
       if (resolvedScopes) {
         // Only our own scope array is memoized: a caller's array may change between calls.
@@ -588,6 +615,12 @@ export class Connection implements TokenCredential {
     const key = this.#key(accountId, resolved);
     const now = this.#clock.now();
     const mem = this.#memory.get(key);
+    if (options.claims !== undefined) {
+      // A challenged request whose token was already replaced (by the claims request of another
+      // request that got the same challenge) uses the replacement.
+      if (options.stale !== undefined && mem && mem.token !== options.stale && mem.expiresOn > now) return mem;
+      return this.#tokenWithClaims(key, account, resolved, options.stale ?? mem?.token, options.claims);
+    }
     if (mem && !options.force) {
       if (options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now) {
         return mem;
@@ -628,8 +661,31 @@ export class Connection implements TokenCredential {
     throw new AuthenticationError('Could not obtain an access token different from the one the server refused');
   }
 
+  /**
+   * A token requested with `claims` (a CAE challenge's): always from the server, once for all
+   * concurrent callers with the same claims (a 401 storm after a CAE event makes one request).
+   */
+  async #tokenWithClaims(key: string, account: CachedAccount | undefined, scopes: string[], refused: string | undefined, claims: string): Promise<FoundAccessToken> {
+    const flightKey = `${key}\nclaims:${claims}`;
+    let flight = this.#inflight.get(flightKey);
+    if (flight === undefined) {
+      flight = this.#refresh(key, account, scopes, refused, true, claims).finally(() => {
+        this.#inflight.delete(flightKey);
+      });
+      this.#inflight.set(flightKey, flight);
+    }
+    return flight;
+  }
+
   /** Refresh under the store's lock: reload, reuse a token another process got, else one token request. */
-  #refresh(key: string, account: CachedAccount | undefined, scopes: string[], exclude: string | undefined, force: boolean): Promise<FoundAccessToken> {
+  #refresh(
+    key: string,
+    account: CachedAccount | undefined,
+    scopes: string[],
+    exclude: string | undefined,
+    force: boolean,
+    claims?: string,
+  ): Promise<FoundAccessToken> {
     return this.#store.exclusive(async () => {
       await this.#store.reload();
       this.#store.assertReadable();
@@ -657,8 +713,8 @@ export class Connection implements TokenCredential {
         // A token this connection held is due: skip msal-node's in-memory copy of it.
         result = await this.#managed().acquire(scopes, force || exclude !== undefined || this.#memory.has(key));
       } else if (this.#appOnly) {
-        this.#logger.debug('requesting a new app-only access token');
-        result = await this.#engine.acquireByClientCredential(scopes);
+        this.#logger.debug('requesting a new app-only access token', claims === undefined ? {} : { claims: 'yes' });
+        result = await this.#engine.acquireByClientCredential(scopes, claims);
       } else {
         if (account === undefined) throw new AuthenticationError('Not signed in; call account.authenticate() first');
         if (!hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) {
@@ -671,8 +727,8 @@ export class Connection implements TokenCredential {
           throw mapAuthError(Object.assign(new Error('no refresh token'), { errorCode: 'no_tokens_found' }), 'refresh');
         }
         const info = await this.#accountInfo(account);
-        this.#logger.debug('refreshing the access token', { username: account.username });
-        result = await this.#engine.refresh(info, scopes);
+        this.#logger.debug('refreshing the access token', { username: account.username, ...(claims === undefined ? {} : { claims: 'yes' }) });
+        result = await this.#engine.refresh(info, scopes, claims);
       }
       const { token, saveError } = await this.#adopt(result);
       this.#memory.set(key, token);
@@ -988,7 +1044,12 @@ export class Connection implements TokenCredential {
         refreshOn401: true,
         logger: this.#logger,
         getAccessToken: async (request) =>
-          (await this.#token(selection, undefined, request.refused === undefined ? {} : { stale: request.refused })).token,
+          (
+            await this.#token(selection, undefined, {
+              ...(request.refused === undefined ? {} : { stale: request.refused }),
+              ...(request.claims === undefined ? {} : { claims: request.claims }),
+            })
+          ).token,
       });
       this.#sessions.set(selection, session);
     }

@@ -101,4 +101,5 @@ export {
   type GitHubActionsAssertionOptions,
 } from './auth/federated-assertion.js';
 export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
+export { claimsFromChallenge } from './auth/claims-challenge.js';
 export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

@@ -1,6 +1,6 @@
 import { sendEmpty, sendJson, type RequestContext } from './http-kit.js';
 import { faultFromJson, FaultSpecError } from './faults.js';
-import { revokeUsers } from './identity/revocation.js';
+import { raiseCaeEvent, revokeUsers } from './identity/revocation.js';
 import type { EmulatorState } from './state.js';
 
 /** Admin routes live under this prefix; they are never logged nor faulted. */
@@ -19,7 +19,7 @@ function bad(ctx: RequestContext, message: string): void {
 
 /**
  * `POST|GET|DELETE /_emulator/faults`, `GET|DELETE /_emulator/requests`,
- * `GET|POST /_emulator/clock` (`{ "advanceSeconds": n }`), `POST /_emulator/revoke` (`{ "username"?: ... }`).
+ * `GET|POST /_emulator/clock` (`{ "advanceSeconds": n }`), `POST /_emulator/revoke` (`{ "username"?: ... }`), `POST /_emulator/cae-event` (`{ "username"?: ... }`).
  */
 export function handleAdmin(state: EmulatorState, ctx: RequestContext): void {
   const what = ctx.path.slice(ADMIN_PREFIX.length).replace(/\/+$/, '');
@@ -76,13 +76,15 @@ export function handleAdmin(state: EmulatorState, ctx: RequestContext): void {
       sendJson(ctx, 200, { now: state.clock.now() });
       return;
     }
-    case 'POST revoke': {
+    case 'POST revoke':
+    case 'POST cae-event': {
       const username = body['username'];
       if (username !== undefined && typeof username !== 'string') {
         bad(ctx, 'username must be a string');
         return;
       }
-      sendJson(ctx, 200, { revokedUsers: revokeUsers(state, username) });
+      if (key === 'POST revoke') sendJson(ctx, 200, { revokedUsers: revokeUsers(state, username) });
+      else sendJson(ctx, 200, { users: raiseCaeEvent(state, username) });
       return;
     }
     default:

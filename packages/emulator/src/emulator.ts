@@ -7,7 +7,7 @@ import { Directory } from './directory.js';
 import { FaultRegistry, type FaultSpec, type ActiveFault } from './faults.js';
 import { approveDeviceCode, declineDeviceCode } from './identity/device-code.js';
 import { GrantStore } from './identity/grants.js';
-import { revokeUsers } from './identity/revocation.js';
+import { raiseCaeEvent, revokeUsers } from './identity/revocation.js';
 import { APP_SERVICE_IDENTITY_PATH } from './identity/managed-identity.js';
 import { MAX_BODY_BYTES } from './http-kit.js';
 import { RequestLog, type RecordedRequest } from './request-log.js';
@@ -102,6 +102,13 @@ export interface Emulator {
   clearRequests(): void;
   /** Revokes refresh tokens and sessions of one user (UPN or id) or of everyone. */
   revokeRefreshTokens(username?: string): void;
+  /**
+   * A Continuous Access Evaluation critical event for one user (UPN or id) or everyone that leaves
+   * refresh tokens valid (a Conditional Access re-evaluation, e.g. after a network change): Graph
+   * answers CAE-capable tokens (`xms_cc: ["cp1"]`) issued before it with a claims challenge.
+   * `revokeRefreshTokens` is such an event too, and a refresh then fails.
+   */
+  raiseCaeEvent(username?: string): void;
   /** Completes a device-code sign-in without the page (the page is the real path). */
   readonly deviceCodes: {
     approve(userCode: string, credentials: { username: string; password: string }): void;
@@ -224,6 +231,9 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     clearRequests: () => state.log.clear(),
     revokeRefreshTokens: (username?: string) => {
       revokeUsers(state, username);
+    },
+    raiseCaeEvent: (username?: string) => {
+      raiseCaeEvent(state, username);
     },
     managedIdentityEnv: (protocol): Record<string, string> =>
       protocol === 'imds'

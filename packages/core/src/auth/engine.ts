@@ -31,6 +31,8 @@ export interface AuthEngineOptions {
   store: TokenStore;
   /** Distinguishes TLS/proxy settings in the per-process discovery cache. */
   trustKey: string;
+  /** Declared to the identity platform with every token request (`cp1`: handles CAE claims challenges). */
+  clientCapabilities?: string[];
 }
 
 /**
@@ -93,7 +95,7 @@ export class AuthEngine {
   }
 
   async #build(): Promise<PublicClientApplication | ConfidentialClientApplication> {
-    const { clientId, credential, authority, http, logger, store, trustKey } = this.#options;
+    const { clientId, credential, authority, http, logger, store, trustKey, clientCapabilities } = this.#options;
     let authorityMetadata: string;
     try {
       authorityMetadata = await discoverAuthorityMetadata(authority, http, trustKey);
@@ -106,6 +108,7 @@ export class AuthEngine {
       authority,
       knownAuthorities: [host],
       authorityMetadata,
+      ...(clientCapabilities !== undefined && clientCapabilities.length > 0 ? { clientCapabilities } : {}),
     };
     if (typeof credential === 'string') {
       auth.clientSecret = credential;
@@ -169,13 +172,13 @@ export class AuthEngine {
   }
 
   /** Client credentials grant, always from the network (the caller keeps the token). */
-  async acquireByClientCredential(scopes: string[]): Promise<AuthenticationResult> {
+  async acquireByClientCredential(scopes: string[], claims?: string): Promise<AuthenticationResult> {
     const app = await this.#application();
     if (!(app instanceof ConfidentialClientApplication)) {
       throw new AuthenticationError('The credentials flow needs a client secret, certificate or assertion: new Account([clientId, secret], ...)');
     }
     return this.#run('credentials', scopes, async (correlationId) =>
-      AuthEngine.#required(await app.acquireTokenByClientCredential({ scopes, correlationId, skipCache: true }), 'client credentials'),
+      AuthEngine.#required(await app.acquireTokenByClientCredential({ scopes, correlationId, skipCache: true, ...(claims !== undefined ? { claims } : {}) }), 'client credentials'),
     );
   }
 
@@ -188,10 +191,14 @@ export class AuthEngine {
   }
 
   /** Refresh-token grant for a cached account (forced: the caller decided the access token must change). */
-  async refresh(account: AccountInfo, scopes: string[]): Promise<AuthenticationResult> {
+  /** A new access token from the refresh token; `claims` (a CAE challenge's, as JSON) go with the request. */
+  async refresh(account: AccountInfo, scopes: string[], claims?: string): Promise<AuthenticationResult> {
     const app = await this.#application();
     return this.#run('refresh', scopes, async (correlationId) =>
-      AuthEngine.#required(await app.acquireTokenSilent({ account, scopes, forceRefresh: true, correlationId }), 'refresh'),
+      AuthEngine.#required(
+        await app.acquireTokenSilent({ account, scopes, forceRefresh: true, correlationId, ...(claims !== undefined ? { claims } : {}) }),
+        'refresh',
+      ),
     );
   }
 

@@ -1,3 +1,4 @@
+import { claimsFromChallenge } from '../auth/claims-challenge.js';
 import { randomUUID } from 'node:crypto';
 import { Headers, type Response } from 'undici';
 import { O365Error } from '../errors.js';
@@ -36,9 +37,10 @@ export interface CreateGraphSessionOptions {
   graphUrl: string;
   /**
    * Returns a valid access token; called for every request, so it should serve from memory.
-   * After a 401 (with `refreshOn401`), called once more with the token the server `refused`.
+   * After a 401 (with `refreshOn401`), called once more with the token the server `refused` and,
+   * when the 401 was a Continuous Access Evaluation challenge, the `claims` (JSON) it asked for.
    */
-  getAccessToken: (request: { refused?: string }) => Promise<string> | string;
+  getAccessToken: (request: { refused?: string; claims?: string }) => Promise<string> | string;
   /**
    * On a 401, get a token other than the refused one and send the request once more (what
    * `account.connection.getSession()` does). Default `false`: the 401 response is returned.
@@ -106,11 +108,15 @@ export function createGraphSession(options: CreateGraphSessionOptions): GraphSes
       const first = await untilAborted(Promise.resolve(options.getAccessToken({})), signal);
       const response = await send(target, init, first);
       if (response.status !== 401 || options.refreshOn401 !== true) return response;
-      // The server refused the token (revoked, expired early, clock skew): one new token, one retry.
+      // The server refused the token (revoked, expired early, clock skew, a CAE event): one new
+      // token, with the claims a CAE challenge asks for, and one retry.
+      const claims = claimsFromChallenge(response.headers.get('www-authenticate'));
       // Read (not cancel) the small error body so the connection is reused rather than torn down.
       await response.text().catch(() => '');
-      logger.debug('Graph answered 401; getting a new access token', { path: target.pathname });
-      const second = await untilAborted(Promise.resolve(options.getAccessToken({ refused: first })), signal);
+      logger.debug(claims ? 'Graph answered 401 with a claims challenge; getting a new access token with the claims' : 'Graph answered 401; getting a new access token', {
+        path: target.pathname,
+      });
+      const second = await untilAborted(Promise.resolve(options.getAccessToken(claims ? { refused: first, claims } : { refused: first })), signal);
       return send(target, init, second);
     },
   };

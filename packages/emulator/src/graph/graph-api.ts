@@ -1,3 +1,4 @@
+import { isCaeCapable } from '../identity/client-capabilities.js';
 import { randomUUID } from 'node:crypto';
 import { sendJson, type RequestContext } from '../http-kit.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
@@ -91,6 +92,23 @@ function unauthorized(state: EmulatorState, message: string): GraphFailure {
   });
 }
 
+/**
+ * Graph's answer to a CAE-capable token issued before a critical event: 401 with
+ * `error="insufficient_claims"` and, base64-encoded, the claims a new token must satisfy
+ * (`nbf` at the event), as Microsoft's "How to use Continuous Access Evaluation enabled APIs" shows.
+ */
+function claimsChallenge(state: EmulatorState, eventAt: number): GraphFailure {
+  const claims = Buffer.from(JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(eventAt / 1000)) } } })).toString('base64');
+  return new GraphFailure(
+    401,
+    'InvalidAuthenticationToken',
+    'Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp',
+    {
+      'WWW-Authenticate': `Bearer realm="", authorization_uri="${state.url}/common/oauth2/authorize", client_id="${GRAPH_APP_ID}", error="insufficient_claims", claims="${claims}"`,
+    },
+  );
+}
+
 function authenticate(state: EmulatorState, ctx: RequestContext): Caller {
   const header = ctx.req.headers.authorization;
   if (typeof header !== 'string' || header.trim() === '') throw unauthorized(state, 'Access token is empty.');
@@ -129,6 +147,12 @@ function authenticate(state: EmulatorState, ctx: RequestContext): Caller {
   }
   const user = typeof p['oid'] === 'string' ? state.directory.user(tenant, p['oid']) : undefined;
   if (!user) throw unauthorized(state, 'Access token validation failure. The user no longer exists.');
+  // Continuous Access Evaluation: a CAE-capable token issued before the user's last critical event
+  // gets a claims challenge. Tokens of clients that did not declare `cp1` stay valid until they
+  // expire, as Entra documents (they are short-lived for that reason).
+  const event = state.grants.caeEventAt(user.id);
+  const iat = typeof p['iat'] === 'number' ? p['iat'] : 0;
+  if (event !== undefined && isCaeCapable(p) && iat * 1000 < event) throw claimsChallenge(state, event);
   return { tenant, appId, user, scopes: split(p['scp']), roles };
 }
 

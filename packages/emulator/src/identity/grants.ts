@@ -137,8 +137,26 @@ export class GrantStore {
     return mark && seq <= mark.seq ? { at: mark.at } : undefined;
   }
 
+  /**
+   * Per user id (lower-case): the last Continuous Access Evaluation critical event. CAE-capable
+   * access tokens issued before it are answered by Graph with a claims challenge.
+   */
+  readonly caeEvents = new Map<string, number>();
+
+  /** When the user's last CAE critical event happened (a revocation is one), if any. */
+  caeEventAt(userId: string): number | undefined {
+    return this.caeEvents.get(userId.toLowerCase());
+  }
+
+  /** Records a CAE critical event that leaves refresh tokens valid (e.g. a network location change). */
+  raiseCaeEvent(userId: string, now: number): void {
+    this.caeEvents.set(userId.toLowerCase(), now);
+  }
+
   revoke(userId: string, now: number): void {
     this.revokedUpTo.set(userId.toLowerCase(), { seq: this.nextSeq(), at: now });
+    // Revoking a user's sessions is a CAE critical event (Microsoft: "Continuous access evaluation").
+    this.raiseCaeEvent(userId, now);
     for (const [id, s] of this.sessions) if (s.userId.toLowerCase() === userId.toLowerCase()) this.sessions.delete(id);
   }
 }

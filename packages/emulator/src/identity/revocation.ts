@@ -24,3 +24,22 @@ export function revokeUsers(state: EmulatorState, username?: string): number {
   }
   return count;
 }
+
+/**
+ * Raises a CAE critical event for one user (UPN or id) or everyone, without revoking refresh
+ * tokens: what a Conditional Access re-evaluation does (say, a location policy after a change of
+ * network). CAE-capable access tokens issued before it get a claims challenge from Graph; a refresh
+ * then gets a new token. Returns how many users it applied to.
+ */
+export function raiseCaeEvent(state: EmulatorState, username?: string): number {
+  const now = state.clock.now();
+  let count = 0;
+  for (const tenant of state.directory.tenants) {
+    for (const u of username === undefined ? tenant.users : [state.directory.user(tenant, username)]) {
+      if (u === undefined) continue;
+      state.grants.raiseCaeEvent(u.id, now);
+      count++;
+    }
+  }
+  return count;
+}

@@ -6,6 +6,7 @@ import { authenticateClient, basicCredentials, resolveApp, resolveTenant } from 
 import { checkUserCanSignIn } from './sign-in.js';
 import { parseScopes } from './scopes.js';
 import { issueAppToken, issueUserTokens } from './token-issuer.js';
+import { clientCapabilitiesOf } from './client-capabilities.js';
 import { logText } from '../request-log.js';
 
 const DEVICE_CODE_GRANTS = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
@@ -53,6 +54,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     throw new AadFailure(9002313, { reason: 'client_id does not match the HTTP Basic credentials.' });
   }
   const clientInfo = params.get('client_info') === '1';
+  const clientCapabilities = clientCapabilitiesOf(params.get('claims'));
   const now = state.clock.now();
   let body;
 
@@ -77,7 +79,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     checkUserCanSignIn(user);
     if (user.mfaRequired) throw new AadFailure(50076, { resource: scopes.audience });
     body = issueUserTokens(state, {
-      tenant, app, user, scopes, scopeText, auth, amr: ['pwd'], authTime: now, clientInfo,
+      tenant, app, user, scopes, scopeText, auth, amr: ['pwd'], authTime: now, clientInfo, clientCapabilities,
     });
   } else if (grantType === 'authorization_code') {
     const code = required(params, 'code');
@@ -107,7 +109,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const scopeText = params.get('scope') || grant.scope;
     const scopes = parseScopes(scopeText, tenantSegment);
     body = issueUserTokens(state, {
-      tenant, app, user, scopes, scopeText, auth, amr: grant.amr, authTime: grant.authTime, nonce: grant.nonce, clientInfo,
+      tenant, app, user, scopes, scopeText, auth, amr: grant.amr, authTime: grant.authTime, nonce: grant.nonce, clientInfo, clientCapabilities,
     });
   } else if (grantType === 'refresh_token') {
     const token = required(params, 'refresh_token');
@@ -137,7 +139,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     // Entra hands out a new refresh token each time; earlier ones stay valid until they expire.
     scopes.oidc.add('offline_access');
     body = issueUserTokens(state, {
-      tenant, app, user, scopes, scopeText, auth, amr: grant.amr, authTime: grant.authTime, clientInfo,
+      tenant, app, user, scopes, scopeText, auth, amr: grant.amr, authTime: grant.authTime, clientInfo, clientCapabilities,
     });
   } else {
     const deviceCode = required(params, 'device_code');
@@ -166,7 +168,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const scopes = parseScopes(scopeText, tenantSegment);
     device.state = 'redeemed';
     body = issueUserTokens(state, {
-      tenant, app, user, scopes, scopeText, auth, amr: device.amr ?? ['pwd'], authTime: device.authTime ?? now, clientInfo,
+      tenant, app, user, scopes, scopeText, auth, amr: device.amr ?? ['pwd'], authTime: device.authTime ?? now, clientInfo, clientCapabilities,
     });
   }
   sendJson(ctx, 200, body, tokenHeaders(ctx));

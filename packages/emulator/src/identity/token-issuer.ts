@@ -101,6 +101,8 @@ export interface UserTokenRequest {
   authTime: number;
   nonce?: string | undefined;
   clientInfo: boolean;
+  /** What the client declared in `claims` (`cp1`: it handles CAE claims challenges). */
+  clientCapabilities?: string[];
 }
 
 /**
@@ -160,6 +162,8 @@ export function issueUserTokens(state: EmulatorState, r: UserTokenRequest): Toke
     xms_st: { sub: pairwiseSubject(user.id, app.seed.clientId) },
     xms_tcdt: iat - 3600 * 24 * 365,
   };
+  // Entra's optional claim `xms_cc`: the client capabilities it declared (CAE-capable with `cp1`).
+  if (r.clientCapabilities?.includes('cp1')) access['xms_cc'] = ['cp1'];
   const body: TokenResponseBody = {
     token_type: 'Bearer',
     scope: responseScope(scopes, permissions),
