@@ -525,8 +525,18 @@ export class Connection implements TokenCredential {
   }
 
   #key(homeAccountId: string, scopes: readonly string[]): string {
-    return `${homeAccountId}|${normalizeScopes(scopes, this.protocol.scopePrefix).join(' ')}`;
+    // A frozen array (ours, from getToken's resolution) cannot change: its last key is kept.
+    const frozen = Object.isFrozen(scopes);
+    if (frozen) {
+      const known = this.#frozenKeys.get(scopes);
+      if (known !== undefined && known.homeAccountId === homeAccountId) return known.key;
+    }
+    const key = `${homeAccountId}|${normalizeScopes(scopes, this.protocol.scopePrefix).join(' ')}`;
+    if (frozen) this.#frozenKeys.set(scopes, { homeAccountId, key });
+    return key;
   }
+
+  readonly #frozenKeys = new WeakMap<readonly string[], { homeAccountId: string; key: string }>();
 
   // ---------------------------------------------------------------- tokens (hot path)
 
@@ -564,8 +574,7 @@ export class Connection implements TokenCredential {
 
   async #getToken(selection: Selection, scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     throwIfAborted(options.abortSignal);
-    const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((s) => typeof s === 'string' && s.trim() !== '');
-    const resolved = list.length === 0 ? undefined : this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list);
+    const resolved = this.#tokenCredentialScopes(scopes);
     const claims = options.claims === undefined || options.claims === '' ? undefined : normalizeClaims(options.claims, 'options.claims');
     const found = await untilAborted(this.#token(selection, resolved, claims === undefined ? {} : { claims }), options.abortSignal);
     return {
@@ -574,6 +583,25 @@ export class Connection implements TokenCredential {
       refreshAfterTimestamp: found.refreshAt,
       tokenType: 'Bearer',
     };
+  }
+
+  /** Resolved `getToken` scopes by their text: the Azure SDKs ask for the same scopes on every call. */
+  readonly #credentialScopes = new Map<string, readonly string[] | undefined>();
+
+  #tokenCredentialScopes(scopes: string | string[]): readonly string[] | undefined {
+    const text = typeof scopes === 'string' ? scopes : Array.isArray(scopes) && scopes.every((x) => typeof x === 'string') ? scopes.join('\n') : undefined;
+    if (text !== undefined) {
+      const known = this.#credentialScopes.get(text);
+      if (known !== undefined || this.#credentialScopes.has(text)) return known;
+    }
+    const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((x) => typeof x === 'string' && x.trim() !== '');
+    const resolved = list.length === 0 ? undefined : Object.freeze(this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list));
+    if (text !== undefined) {
+      // Bounded: a caller building scope strings per request must not grow it without end.
+      if (this.#credentialScopes.size >= 256) this.#credentialScopes.clear();
+      this.#credentialScopes.set(text, resolved);
+    }
+    return resolved;
   }
 
   /**
