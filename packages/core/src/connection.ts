@@ -36,6 +36,7 @@ import {
 } from './auth/managed-identity.js';
 import { accountInfoOf } from './auth/account-info.js';
 import { normalizeClaims } from './auth/claims-challenge.js';
+import { OnBehalfOfTokens } from './auth/on-behalf-of-tokens.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { clipServerText } from './text-limits.js';
@@ -89,6 +90,22 @@ export interface UserConnection extends TokenCredential {
   /** Removes this user's tokens; other users' entries stay. */
   logout(): Promise<boolean>;
   /** A Graph session whose requests all carry this user's token. */
+  getSession(): GraphSession;
+}
+
+/**
+ * A web API's side of on-behalf-of for one caller (from {@link Connection.onBehalfOf}): Graph
+ * tokens and a Graph session for the user of the caller's token.
+ *
+ * @example
+ * ```ts
+ * const me = await (await account.connection.onBehalfOf(callerToken).getSession().fetch('me')).json();
+ * ```
+ */
+export interface OnBehalfOfConnection {
+  /** A Graph token (or one for `scopes`) for the caller's user, from memory while it is valid. */
+  getAccessToken(options?: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string>;
+  /** A Graph session whose requests carry the caller's user's token (refreshed once on a 401). */
   getSession(): GraphSession;
 }
 
@@ -361,7 +378,10 @@ export class Connection implements TokenCredential {
       trustKey: options.httpClient ? trustKeyOf(options.httpClient) : trustKey,
       ...(options.clientCapabilities !== undefined ? { clientCapabilities: checkCapabilities(options.clientCapabilities) } : {}),
     });
+    this.#obo = new OnBehalfOfTokens((assertion, scopes, force) => this.#acquireOnBehalfOf(assertion, scopes, force), () => this.#clock.now());
   }
+
+  readonly #obo: OnBehalfOfTokens;
 
   readonly #managedIdentity: ManagedIdentityId | undefined;
   #managedEngine: ManagedIdentityEngine | undefined;
@@ -1040,6 +1060,80 @@ export class Connection implements TokenCredential {
       this.#memory.clear();
       this.#named.clear();
       this.#selection = this.#selection.username === undefined ? {} : { username: this.#selection.username };
+    }, this.#lockTimeoutMs);
+  }
+
+  // ---------------------------------------------------------------- on-behalf-of
+
+  /**
+   * On-behalf-of, for a web API that calls Graph as its caller: exchanges the caller's access
+   * token (`userAssertion`, the bearer token your API received, for your API's audience) for a
+   * Graph token (or one for `scopes`) for the same user. Needs a confidential client (secret,
+   * certificate or assertion). Tokens are kept in memory by the hash of the caller's token and in
+   * msal-node's cache, saved through the backend; concurrent requests share one token request.
+   * A refused caller token is an `InvalidUserAssertionError` (answer your caller 401); missing
+   * consent an `InteractionRequiredError` with the admin-consent URL.
+   *
+   * @example
+   * ```ts
+   * const callerToken = req.headers.authorization!.replace(/^Bearer /i, '');
+   * const graphToken = await account.connection.acquireOnBehalfOf(callerToken, ['User.Read']);
+   * ```
+   */
+  async acquireOnBehalfOf(userAssertion: string, scopes?: string[]): Promise<string> {
+    return (await this.#obo.token(userAssertion, this.#oboScopes(scopes))).token;
+  }
+
+  /**
+   * The on-behalf-of side of one caller: tokens and a Graph session for the user of
+   * `userAssertion` (see {@link Connection.acquireOnBehalfOf}).
+   *
+   * @example
+   * ```ts
+   * const res = await account.connection.onBehalfOf(callerToken).getSession().fetch('me/messages?$top=5');
+   * ```
+   */
+  onBehalfOf(userAssertion: string): OnBehalfOfConnection {
+    let session: GraphSession | undefined;
+    return {
+      getAccessToken: async (options = {}) => {
+        throwIfAborted(options.signal);
+        return (await untilAborted(this.#obo.token(userAssertion, this.#oboScopes(options.scopes)), options.signal)).token;
+      },
+      getSession: () =>
+        (session ??= createGraphSession({
+          http: this.#http,
+          graphUrl: this.protocol.graphUrl,
+          refreshOn401: true,
+          logger: this.#logger,
+          getAccessToken: async (request) => (await this.#obo.token(userAssertion, this.#oboScopes(undefined), request.refused)).token,
+        })),
+    };
+  }
+
+  #oboScopes(scopes: string[] | undefined): string[] {
+    return this.protocol.getScopesFor(scopes && scopes.length > 0 ? scopes : ['User.Read']);
+  }
+
+  async #acquireOnBehalfOf(assertion: string, scopes: string[], force: boolean): Promise<FoundAccessToken> {
+    if (this.#credential === undefined || this.authFlowType === 'managedIdentity') {
+      throw new AuthenticationError('On-behalf-of needs a confidential client: new Account([clientId, secretOrCertificate], ...) for your web API');
+    }
+    await this.#store.ensureLoaded();
+    this.#store.assertReadable();
+    return this.#store.exclusive(async () => {
+      await this.#store.reload();
+      this.#store.assertReadable();
+      this.#logger.debug('requesting an on-behalf-of access token', { scopes: scopes.join(' ') });
+      const result = await this.#engine.acquireOnBehalfOf(assertion, scopes, force);
+      const { token, saveError } = await this.#adopt(result);
+      if (saveError) {
+        this.#logger.error('the token cache could not be saved after an on-behalf-of request; the token is used from memory', {
+          ...this.#store.source,
+          error: redactData(saveError),
+        });
+      }
+      return token;
     }, this.#lockTimeoutMs);
   }
 

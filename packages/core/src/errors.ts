@@ -128,6 +128,20 @@ export class InteractionRequiredError extends AuthenticationError {
 }
 
 /**
+ * On-behalf-of: the identity platform refused the caller's token (the user assertion): not a user
+ * token for this web API (AADSTS50013: another audience, not signed by the platform, app-only) or
+ * expired (AADSTS500133). The caller has to get a new token; a web API answers its caller `401`.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof InvalidUserAssertionError) res.status(401).end(); }
+ * ```
+ */
+export class InvalidUserAssertionError extends AuthenticationError {
+  override readonly code: string = 'INVALID_USER_ASSERTION';
+}
+
+/**
  * The user (or an administrator's policy) declined the consent the sign-in asked for
  * (`error=access_denied`, AADSTS65004): its own outcome, distinct from
  * {@link InteractionRequiredError}, because running the same interactive flow again only asks the

@@ -77,6 +77,7 @@ export {
   type Clock,
   type GetAccessTokenOptions,
   type UserConnection,
+  type OnBehalfOfConnection,
 } from './connection.js';
 export type {
   ClientCertificate,

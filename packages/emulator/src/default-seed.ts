@@ -26,6 +26,9 @@ export const DEFAULT_IDS = {
   userIdentityObjectId: 'b2b2b2b2-0000-4000-8000-0000000000b2',
   userIdentityResourceId:
     '/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/emulator/providers/Microsoft.ManagedIdentity/userAssignedIdentities/o365-ts-ci',
+  /** A web API (confidential) exposing `api://{webApiClientId}/access_as_user`, consented for Graph: on-behalf-of. */
+  webApiClientId: 'c3c3c3c3-0000-4000-8000-000000000003',
+  webApiClientSecret: 'emu~WebApi.0123456789-abcdefghijklmnopqrst',
 } as const;
 
 const NAMES: Array<[given: string, surname: string, jobTitle: string, office: string, department: string]> = [
@@ -172,6 +175,14 @@ export function defaultSeed(appCertificatePem?: string): EmulatorSeed {
             displayName: 'o365-ts public app',
             publicClient: true,
             redirectUris: [...DEFAULT_REDIRECT_URIS],
+            // Both public and confidential app may call the web API as the user.
+            delegatedConsents: [...consents, { scopes: [`api://${DEFAULT_IDS.webApiClientId}/access_as_user`], users: '*' }],
+          },
+          {
+            clientId: DEFAULT_IDS.webApiClientId,
+            displayName: 'o365-ts web API',
+            secrets: [DEFAULT_IDS.webApiClientSecret],
+            api: { scopes: ['access_as_user'] },
             delegatedConsents: consents,
           },
         ],

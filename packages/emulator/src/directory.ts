@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { certificateThumbprints } from './crypto-material.js';
 import { certificatePublicKey } from './jwt.js';
-import { canonicalPermission } from './identity/scopes.js';
+import { canonicalPermission, type ApiResource } from './identity/scopes.js';
 import type { EmulatorSeed, SeedApp, SeedTenant, SeedUser } from './seed.js';
 
 /** A registered certificate, indexed by its thumbprints. */
@@ -22,6 +22,8 @@ export interface AppModel {
   refreshTokenLifetime: number;
   /** Service principal object id (the `oid` of app-only tokens). */
   servicePrincipalId: string;
+  /** The web API it exposes, with its identifier URI resolved. */
+  api?: ApiResource;
 }
 
 /** A tenant with lookups prepared. */
@@ -41,6 +43,7 @@ export class Directory {
   readonly tenants: TenantModel[] = [];
   private readonly tenantByKey = new Map<string, TenantModel>();
   private readonly appById = new Map<string, AppModel>();
+  private readonly apiByKey = new Map<string, ApiResource>();
 
   constructor(seed: EmulatorSeed, servicePrincipalId: (clientId: string) => string) {
     for (const t of seed.tenants) {
@@ -63,6 +66,13 @@ export class Directory {
           refreshTokenLifetime: a.refreshTokenLifetimeSeconds ?? 90 * 24 * 3600,
           servicePrincipalId: servicePrincipalId(a.clientId),
         };
+        if (a.api) {
+          const identifierUri = (a.api.identifierUri ?? `api://${a.clientId}`).replace(/\/+$/, '');
+          app.api = { identifierUri, clientId: a.clientId, scopes: a.api.scopes };
+          this.apiByKey.set(identifierUri.toLowerCase(), app.api);
+          this.apiByKey.set(a.clientId.toLowerCase(), app.api);
+          this.apiByKey.set(`api://${a.clientId.toLowerCase()}`, app.api);
+        }
         tenant.apps.set(a.clientId.toLowerCase(), app);
         this.appById.set(a.clientId.toLowerCase(), app);
       }
@@ -75,6 +85,11 @@ export class Directory {
   /** A tenant by id or domain (not the multi-tenant segments). */
   tenant(key: string): TenantModel | undefined {
     return this.tenantByKey.get(key.toLowerCase());
+  }
+
+  /** The web API named by a scope prefix (its identifier URI, `api://{clientId}` or its client id). */
+  apiResource(prefix: string): ApiResource | undefined {
+    return this.apiByKey.get(prefix.toLowerCase().replace(/\/+$/, ''));
   }
 
   /** An app by client id, in any tenant. */

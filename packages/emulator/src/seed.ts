@@ -75,6 +75,23 @@ export interface SeedDelegatedConsent {
 }
 
 /**
+ * A web API an app exposes: its Application ID URI and delegated scopes. Clients need consent
+ * for `${identifierUri}/${scope}` (in their `delegatedConsents`); tokens for it have
+ * `aud` = the identifier URI and the scopes in `scp`.
+ *
+ * @example
+ * ```ts
+ * const api: SeedApi = { identifierUri: 'api://3b4c...', scopes: ['access_as_user'] };
+ * ```
+ */
+export interface SeedApi {
+  /** Application ID URI. Default `api://{clientId}`. */
+  identifierUri?: string;
+  /** Delegated scope names, e.g. `access_as_user`. */
+  scopes: string[];
+}
+
+/**
  * An app registration.
  *
  * @example
@@ -106,6 +123,12 @@ export interface SeedApp {
   applicationPermissions?: string[];
   /** Delegated permissions consented. */
   delegatedConsents?: SeedDelegatedConsent[];
+  /**
+   * A web API this app exposes (Entra's "Expose an API"): clients get tokens for it with scopes
+   * `${identifierUri}/${scope}`, and the app can exchange such a token for a Graph token for the
+   * same user (on-behalf-of).
+   */
+  api?: SeedApi;
   /** Access token lifetime in seconds. Default 3599. */
   accessTokenLifetimeSeconds?: number;
   /** Refresh token inactivity lifetime in seconds. Default 90 days. */
@@ -273,6 +296,15 @@ export function validateSeed(seed: unknown): asserts seed is EmulatorSeed {
         if (typeof f.subject !== 'string' || f.subject === '') fail(`${fw}.subject must be a non-empty string`);
         if (f.audiences !== undefined && (!Array.isArray(f.audiences) || f.audiences.length === 0 || f.audiences.some((x) => typeof x !== 'string')))
           fail(`${fw}.audiences must be a non-empty array of strings`);
+      }
+      const api: unknown = a.api;
+      if (api !== undefined) {
+        if (typeof api !== 'object' || api === null) fail(`${w}.api must be an object { identifierUri?, scopes }`);
+        const x = api as Partial<SeedApi>;
+        if (x.identifierUri !== undefined && (typeof x.identifierUri !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(x.identifierUri)))
+          fail(`${w}.api.identifierUri must be a URI such as api://${a.clientId}`);
+        if (!Array.isArray(x.scopes) || x.scopes.length === 0 || x.scopes.some((sc) => typeof sc !== 'string' || !/^[A-Za-z0-9._-]+$/.test(sc)))
+          fail(`${w}.api.scopes must be a non-empty array of scope names (letters, digits, . _ -)`);
       }
       for (const [ci, c] of (a.delegatedConsents ?? []).entries()) {
         if (!Array.isArray(c.scopes) || (c.users !== '*' && !Array.isArray(c.users)))

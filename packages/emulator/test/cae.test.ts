@@ -4,7 +4,7 @@
 // claims) gets a token that passes, or, when the event revoked the sessions, invalid_grant.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PublicClientApplication, ServerError, type AccountInfo } from '@azure/msal-node';
-import type { Agent } from 'undici';
+import { fetch, type Agent } from 'undici';
 import { startEmulator, type Emulator } from '../src/index.js';
 import { graphGet, jwtClaims, msalAuthConfig, msalNetworkClient, trustingAgent } from './helpers.js';
 
@@ -96,7 +96,7 @@ describe('Continuous Access Evaluation', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: emu.defaults.username }),
       dispatcher: agent,
-    } as RequestInit);
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ users: 1 });
     expect((await graphGet(emu, agent, 'v1.0/me', cae.token)).status).toBe(401);

@@ -191,6 +191,22 @@ export class AuthEngine {
   }
 
   /** Refresh-token grant for a cached account (forced: the caller decided the access token must change). */
+  /**
+   * On-behalf-of: a token for `scopes` for the user of `assertion` (a web API's caller token).
+   * msal-node looks in its cache first, where tokens are kept per assertion hash.
+   */
+  async acquireOnBehalfOf(assertion: string, scopes: string[], skipCache = false): Promise<AuthenticationResult> {
+    const app = await this.#application();
+    if (!(app instanceof ConfidentialClientApplication)) {
+      throw new AuthenticationError('On-behalf-of needs a confidential client: new Account([clientId, secretOrCertificate], ...)');
+    }
+    // msal-node 7 looks in its in-memory cache before it calls the cache plugin for this flow.
+    if (!skipCache) this.#options.store.hydrate(app.getTokenCache());
+    return this.#run('on_behalf_of', scopes, async (correlationId) =>
+      AuthEngine.#required(await app.acquireTokenOnBehalfOf({ oboAssertion: assertion, scopes, correlationId, skipCache }), 'on-behalf-of'),
+    );
+  }
+
   /** A new access token from the refresh token; `claims` (a CAE challenge's, as JSON) go with the request. */
   async refresh(account: AccountInfo, scopes: string[], claims?: string): Promise<AuthenticationResult> {
     const app = await this.#application();

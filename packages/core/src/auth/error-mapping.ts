@@ -3,6 +3,7 @@ import {
   ConsentDeclinedError,
   InteractionRequiredError,
   InvalidCredentialsError,
+  InvalidUserAssertionError,
   O365Error,
   TokenExpiredError,
   type O365ErrorOptions,
@@ -20,7 +21,8 @@ export type AuthOperation =
   | 'device_code'
   | 'authorization_url'
   | 'discovery'
-  | 'managed_identity';
+  | 'managed_identity'
+  | 'on_behalf_of';
 
 // AADSTS numbers, as documented at https://learn.microsoft.com/entra/identity-platform/reference-error-codes
 const EXPIRED = new Set([70008, 700082, 700084, 50173, 50132, 70043, 700081]);
@@ -83,6 +85,7 @@ const ADVICE: Record<AuthOperation, string> = {
   device_code: 'Start the device code sign-in again.',
   authorization_url: 'Check the client id, tenant id and redirect URI.',
   discovery: 'Check authorityHost, tenantId and the TLS/proxy settings.',
+  on_behalf_of: "Check the web API's client id, tenant id and client secret or certificate.",
   managed_identity:
     'Check that the code runs where this managed identity is assigned (App Service / Functions set IDENTITY_ENDPOINT and IDENTITY_HEADER; VMs and AKS answer on IMDS) and that the identity id is right.',
 };
@@ -172,6 +175,12 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
 
   const has = (set: Set<number>): boolean => codes.some((c) => set.has(c));
 
+  if (operation === 'on_behalf_of' && (codes.includes(50013) || codes.includes(500133))) {
+    return new InvalidUserAssertionError(
+      `The identity platform refused the caller's token${said}${tail}. It must be an unexpired user token for this web API (its audience your client id or Application ID URI); the caller has to get a new one.`,
+      details,
+    );
+  }
   if (has(EXPIRED) || errorCode === 'no_tokens_found' || errorCode === 'refresh_token_expired') {
     const why = errorCode === 'no_tokens_found' ? ': no refresh token is stored for this account' : said;
     return new TokenExpiredError(`The sign-in has expired and could not be refreshed${why}${tail}. ${ADVICE.refresh}`, details);
@@ -198,7 +207,9 @@ export function mapAuthError(error: unknown, operation: AuthOperation, failure?:
       `The app has not been granted consent for these permissions${said}${tail}. ${
         operation === 'authorization_code' || operation === 'device_code'
           ? 'An administrator has to grant it (user consent is not allowed for them)'
-          : 'Sign in interactively (authorization or device code flow) to consent, or have an administrator grant it'
+          : operation === 'on_behalf_of'
+            ? "The web API needs consent for them for this user: an administrator grants it, or the client app is listed in the API's knownClientApplications so the user consents to both at sign-in"
+            : 'Sign in interactively (authorization or device code flow) to consent, or have an administrator grant it'
       }: ${adminConsentUrl(context, description)}`,
       details,
     );

@@ -69,6 +69,14 @@ export class TokenStore {
     },
   };
 
+  /**
+   * Puts the in-memory copy into msal-node's cache. For the flows whose cache lookup msal-node
+   * does before it calls the plugin (on-behalf-of): without this it would not see stored tokens.
+   */
+  hydrate(tokenCache: { deserialize(cache: string): void }): void {
+    tokenCache.deserialize(JSON.stringify(this.#snapshot));
+  }
+
   /** Loads the backend once (concurrent callers share the read). */
   ensureLoaded(): Promise<void> {
     if (this.#loaded === undefined) {

@@ -1,7 +1,7 @@
-import { isCaeCapable } from '../identity/client-capabilities.js';
 import { randomUUID } from 'node:crypto';
 import { sendJson, type RequestContext } from '../http-kit.js';
 import { decodeJwt, verifyJwtSignature } from '../jwt.js';
+import { isCaeCapable } from '../identity/client-capabilities.js';
 import { accessTokenIssuer, pairwiseSubject } from '../identity/token-issuer.js';
 import { GRAPH_APP_ID, GRAPH_RESOURCE } from '../identity/scopes.js';
 import type { TenantModel } from '../directory.js';

@@ -182,6 +182,17 @@ export const AAD_ERRORS = {
     status: 503,
     message: () => 'A transient error has occurred. Please try again.',
   },
+  50013: {
+    error: 'invalid_grant',
+    status: 400,
+    message: (x) => `Assertion failed signature validation. [Reason - ${v(x, 'reason')}]`,
+  },
+  500133: {
+    error: 'invalid_grant',
+    status: 400,
+    message: (x) =>
+      `Assertion is not within its valid time range. Ensure that the access token is not expired before using it for user assertion, or request a new token. Current time: ${v(x, 'now')}, expiry time of assertion ${v(x, 'exp')}.`,
+  },
   700211: {
     error: 'invalid_client',
     status: 400,

@@ -183,7 +183,7 @@ function startAuthorize(state: EmulatorState, ctx: RequestContext, tenantSegment
   }
   try {
     if (!areq.scope) throw new AadFailure(900144, { param: 'scope' });
-    parseScopes(areq.scope, tenantSegment);
+    parseScopes(areq.scope, tenantSegment, state.directory);
   } catch (err) {
     if (err instanceof AadFailure) {
       redirectError(state, ctx, areq, err);
@@ -313,7 +313,7 @@ function completeAuthorize(
   existingSessionId?: string,
 ): void {
   try {
-    grantedPermissions(state, app, user, parseScopes(areq.scope, areq.tenantSegment));
+    grantedPermissions(state, app, user, parseScopes(areq.scope, areq.tenantSegment, state.directory));
   } catch (err) {
     if (err instanceof AadFailure && isAadCode(err.aadCode)) {
       redirectError(state, ctx, areq, err, err.aadCode === 65001 ? 'consent_required' : undefined);

@@ -25,7 +25,7 @@ export function handleDeviceCode(state: EmulatorState, ctx: RequestContext, tena
   const app = resolveApp(tenant, clientId, tenantSegment);
   const scope = params.get('scope');
   if (!scope) throw new AadFailure(900144, { param: 'scope' });
-  parseScopes(scope, tenantSegment);
+  parseScopes(scope, tenantSegment, state.directory);
   const now = state.clock.now();
   const { deviceCodeInterval: interval, deviceCodeExpiresIn: expiresIn } = state.settings;
   let userCode = randomUserCode();

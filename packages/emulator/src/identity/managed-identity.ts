@@ -105,7 +105,7 @@ export function handleManagedIdentity(state: EmulatorState, ctx: RequestContext,
   }
   let scopes;
   try {
-    scopes = parseScopes(`${resource.replace(/\/+$/, '')}/.default`, found.tenant.id);
+    scopes = parseScopes(`${resource.replace(/\/+$/, '')}/.default`, found.tenant.id, state.directory);
   } catch (e) {
     if (!(e instanceof AadFailure)) throw e;
     miError(ctx, 400, 'invalid_resource', `AADSTS500011: The resource principal named ${resource} was not found.`);

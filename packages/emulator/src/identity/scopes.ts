@@ -66,6 +66,18 @@ export function canonicalPermission(name: string): string | undefined {
   return PERMISSION_BY_LOWER.get(name.toLowerCase());
 }
 
+/** A web API an app of the directory exposes (see `SeedApi`). */
+export interface ApiResource {
+  identifierUri: string;
+  clientId: string;
+  scopes: string[];
+}
+
+/** Finds the web API a scope prefix names. */
+export interface ApiLookup {
+  apiResource(prefix: string): ApiResource | undefined;
+}
+
 /** A `scope` parameter, classified. */
 export interface ParsedScopes {
   /** OIDC scopes requested, lower-case. */
@@ -76,8 +88,10 @@ export interface ParsedScopes {
   isDefault: boolean;
   /** Whether any Graph scope was written with a resource prefix, and which one. */
   resourcePrefix: string | undefined;
-  /** The token's `aud`: the URI form when the request named Graph by URI, else Graph's app id. */
+  /** The token's `aud`: the URI form when the request named Graph by URI, else Graph's app id; a web API's identifier URI. */
   audience: string;
+  /** Set when the scopes are for a web API of the directory instead of Graph: its scopes requested. */
+  api?: { resource: ApiResource; scopes: string[] };
 }
 
 function resourceOf(prefix: string): string | undefined {
@@ -91,7 +105,7 @@ function resourceOf(prefix: string): string | undefined {
  * Classifies a `scope` parameter. Throws the platform's errors: AADSTS70011 for unknown
  * permissions, AADSTS500011 for resources other than Graph.
  */
-export function parseScopes(raw: string, tenantLabel: string): ParsedScopes {
+export function parseScopes(raw: string, tenantLabel: string, apis?: ApiLookup): ParsedScopes {
   const tokens = raw.split(/\s+/).filter(Boolean);
   if (tokens.length === 0) throw new AadFailure(900144, { param: 'scope' });
   const result: ParsedScopes = {
@@ -122,6 +136,21 @@ export function parseScopes(raw: string, tenantLabel: string): ParsedScopes {
     if (slash >= 0) {
       const prefix = token.slice(0, slash);
       const resource = resourceOf(prefix);
+      const api = resource ? undefined : apis?.apiResource(prefix);
+      if (api) {
+        const name = token.slice(slash + 1);
+        result.audience = api.identifierUri;
+        result.resourcePrefix = prefix;
+        result.api ??= { resource: api, scopes: [] };
+        if (name === '.default') {
+          result.isDefault = true;
+          continue;
+        }
+        const known = api.scopes.find((sc) => sc.toLowerCase() === name.toLowerCase());
+        if (!known) throw new AadFailure(70011, { scope: token });
+        if (!result.api.scopes.includes(known)) result.api.scopes.push(known);
+        continue;
+      }
       if (!resource) throw new AadFailure(500011, { resource: prefix, tenant: tenantLabel });
       result.resourcePrefix = resource;
       if (resource === GRAPH_RESOURCE) result.audience = GRAPH_RESOURCE;
@@ -135,7 +164,7 @@ export function parseScopes(raw: string, tenantLabel: string): ParsedScopes {
     if (!canonical) throw new AadFailure(70011, { scope: token });
     if (!result.permissions.includes(canonical)) result.permissions.push(canonical);
   }
-  if (result.isDefault && result.permissions.length > 0) {
+  if (result.isDefault && (result.permissions.length > 0 || (result.api?.scopes.length ?? 0) > 0)) {
     throw new AadFailure(70011, {
       scope: raw,
       reason: "The '.default' scope cannot be combined with resource-specific scopes.",

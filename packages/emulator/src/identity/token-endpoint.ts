@@ -7,10 +7,12 @@ import { checkUserCanSignIn } from './sign-in.js';
 import { parseScopes } from './scopes.js';
 import { issueAppToken, issueUserTokens } from './token-issuer.js';
 import { clientCapabilitiesOf } from './client-capabilities.js';
+import { verifyOnBehalfOfAssertion } from './on-behalf-of.js';
 import { logText } from '../request-log.js';
 
 const DEVICE_CODE_GRANTS = new Set(['urn:ietf:params:oauth:grant-type:device_code', 'device_code']);
-const GRANTS = new Set(['client_credentials', 'authorization_code', 'refresh_token', 'password', ...DEVICE_CODE_GRANTS]);
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+const GRANTS = new Set(['client_credentials', 'authorization_code', 'refresh_token', 'password', JWT_BEARER, ...DEVICE_CODE_GRANTS]);
 
 function required(params: Params, name: string): string {
   const value = params.get(name);
@@ -63,7 +65,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     // A public client has no credential, so it cannot act as itself.
     if (app.isPublic) throw new AadFailure(7000218);
     const scopeText = required(params, 'scope');
-    const scopes = parseScopes(scopeText, tenantSegment);
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
     if (!scopes.isDefault || scopes.oidc.size > 0) {
       throw new AadFailure(1002012, { scope: scopeText });
     }
@@ -73,7 +75,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const username = required(params, 'username');
     const password = required(params, 'password');
     const scopeText = required(params, 'scope');
-    const scopes = parseScopes(scopeText, tenantSegment);
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
     const user = state.directory.user(tenant, username);
     if (!user || user.password !== password) throw new AadFailure(50126);
     checkUserCanSignIn(user);
@@ -107,9 +109,22 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
       throw new AadFailure(70008, { issued: aadTimestamp(grant.issuedAt) });
     }
     const scopeText = params.get('scope') || grant.scope;
-    const scopes = parseScopes(scopeText, tenantSegment);
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
     body = issueUserTokens(state, {
       tenant, app, user, scopes, scopeText, auth, amr: grant.amr, authTime: grant.authTime, nonce: grant.nonce, clientInfo, clientCapabilities,
+    });
+  } else if (grantType === JWT_BEARER) {
+    // On-behalf-of: a web API exchanges its caller's token for a token to a downstream API.
+    if (required(params, 'requested_token_use') !== 'on_behalf_of') {
+      throw new AadFailure(70003, { grantType: `${grantType} without requested_token_use=on_behalf_of` });
+    }
+    const auth = authenticateClient(state, ctx, params, app, tenant);
+    if (app.isPublic) throw new AadFailure(7000218);
+    const caller = verifyOnBehalfOfAssertion(state, required(params, 'assertion'), app, tenant);
+    const scopeText = required(params, 'scope');
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
+    body = issueUserTokens(state, {
+      tenant, app, user: caller.user, scopes, scopeText, auth, amr: caller.amr, authTime: caller.authTime, clientInfo, clientCapabilities,
     });
   } else if (grantType === 'refresh_token') {
     const token = required(params, 'refresh_token');
@@ -135,7 +150,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     if (!user) throw new AadFailure(70000, { param: 'refresh_token', reason: 'The user no longer exists.' });
     checkUserCanSignIn(user);
     const scopeText = params.get('scope') || grant.scope;
-    const scopes = parseScopes(scopeText, tenantSegment);
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
     // Entra hands out a new refresh token each time; earlier ones stay valid until they expire.
     scopes.oidc.add('offline_access');
     body = issueUserTokens(state, {
@@ -165,7 +180,7 @@ export function handleToken(state: EmulatorState, ctx: RequestContext, tenantSeg
     const user = device.userId ? state.directory.user(tenant, device.userId) : undefined;
     if (!user) throw new AadFailure(70000, { param: 'device_code' });
     const scopeText = params.get('scope') || device.scope;
-    const scopes = parseScopes(scopeText, tenantSegment);
+    const scopes = parseScopes(scopeText, tenantSegment, state.directory);
     device.state = 'redeemed';
     body = issueUserTokens(state, {
       tenant, app, user, scopes, scopeText, auth, amr: device.amr ?? ['pwd'], authTime: device.authTime ?? now, clientInfo, clientCapabilities,

@@ -112,6 +112,16 @@ export interface UserTokenRequest {
  */
 export function grantedPermissions(state: EmulatorState, app: AppModel, user: SeedUser, scopes: ParsedScopes): string[] {
   const consented = state.directory.consentedScopes(app, user);
+  if (scopes.api) {
+    // A web API of the directory: consent is given for `${identifierUri}/${scope}`.
+    const { resource } = scopes.api;
+    const consentedHere = resource.scopes.filter((sc) => consented.has(`${resource.identifierUri}/${sc}`.toLowerCase()));
+    const missingHere = scopes.api.scopes.filter((sc) => !consentedHere.includes(sc));
+    if (missingHere.length > 0 || consentedHere.length === 0) {
+      throw new AadFailure(65001, { clientId: app.seed.clientId, appName: app.seed.displayName });
+    }
+    return consentedHere;
+  }
   const missing = scopes.permissions.filter((p) => !consented.has(p));
   const graph = GRAPH_PERMISSIONS.filter((p) => consented.has(p));
   if (missing.length > 0 || (scopes.isDefault && graph.length === 0)) {
@@ -152,7 +162,7 @@ export function issueUserTokens(state: EmulatorState, r: UserTokenRequest): Toke
     rh: opaque('0.A'),
     scp: permissions.join(' '),
     sid: randomUUID(),
-    sub: pairwiseSubject(user.id, GRAPH_APP_ID),
+    sub: pairwiseSubject(user.id, scopes.api?.resource.clientId ?? GRAPH_APP_ID),
     tenant_region_scope: 'NA',
     tid: tenant.id,
     unique_name: upn,
