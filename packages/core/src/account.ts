@@ -216,6 +216,9 @@ export class Account implements TokenCredential {
         return this.connection.acquireWithClientCredentials(wanted);
       case 'password':
         return this.connection.acquireWithPassword(wanted);
+      case 'external':
+        // Nothing to sign in: the token comes from elsewhere; true while it is valid.
+        return this.connection.isAuthenticated();
       case 'device': {
         const callback = options.deviceCodeCallback ?? this.#options.deviceCodeCallback ?? ((info) => this.#write(info.message));
         return this.connection.acquireWithDeviceCode(wanted, callback, {
@@ -307,6 +310,16 @@ export class Account implements TokenCredential {
   }
 
   /** Whether tokens are stored for the selected user (or the app); no network. */
+  /** See {@link Connection.importRefreshToken}: a user signed in elsewhere, kept signed in. */
+  importRefreshToken(refreshToken: string, requestedScopes?: readonly string[]): Promise<string | undefined> {
+    return this.connection.importRefreshToken(refreshToken, requestedScopes);
+  }
+
+  /** See {@link Connection.migrateLegacyToken}: a python-o365 token from before 2.1, migrated. */
+  migrateLegacyToken(requestedScopes?: readonly string[]): Promise<boolean> {
+    return this.connection.migrateLegacyToken(requestedScopes);
+  }
+
   isAuthenticated(): Promise<boolean> {
     return this.connection.isAuthenticated();
   }

@@ -5,7 +5,7 @@ import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
-import { AuthenticationError, TokenBackendError } from './errors.js';
+import { AuthenticationError, InvalidArgumentError, TokenBackendError, TokenExpiredError } from './errors.js';
 import { createGraphSession, type GraphSession } from './graph/graph-session.js';
 import { createHttpClient, type HttpClient, type HttpRetryOptions } from './http/http-client.js';
 import type { TlsOptions } from './http/dispatcher.js';
@@ -37,6 +37,7 @@ import {
 import { accountInfoOf } from './auth/account-info.js';
 import { normalizeClaims } from './auth/claims-challenge.js';
 import { OnBehalfOfTokens } from './auth/on-behalf-of-tokens.js';
+import { ExternalAccessToken, type AccessTokenSource } from './auth/external-token.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { clipServerText } from './text-limits.js';
@@ -131,7 +132,7 @@ export interface Clock {
  * new Account(['client-id'], { authFlowType, tenantId });
  * ```
  */
-export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device' | 'managedIdentity';
+export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device' | 'managedIdentity' | 'external';
 
 /**
  * Options of {@link Connection} (and of `Account`, which passes them on).
@@ -171,6 +172,11 @@ export interface ConnectionOptions {
   clock?: Clock;
   /** Refresh this many seconds before the access token expires (default 300). */
   refreshSkewSeconds?: number;
+  /**
+   * `authFlowType: 'external'` only: the access token obtained elsewhere (another library, a
+   * gateway), or a function returning one. It is used as given, never refreshed or stored.
+   */
+  accessToken?: AccessTokenSource;
   /**
    * Capabilities declared with every token request. `['cp1']` makes the client CAE-capable:
    * Microsoft Graph then revokes its tokens at once on a critical event (sessions revoked, a
@@ -214,7 +220,7 @@ export interface AuthorizationFlow {
 }
 
 const DEFAULT_SKEW_SECONDS = 300;
-const FLOWS: readonly AuthFlowType[] = ['authorization', 'credentials', 'password', 'public', 'device', 'managedIdentity'];
+const FLOWS: readonly AuthFlowType[] = ['authorization', 'credentials', 'password', 'public', 'device', 'managedIdentity', 'external'];
 
 /** The identity `authFlowType: 'managedIdentity'` uses: `[]` system-assigned, `[clientId]` or the option user-assigned. */
 function managedIdentityOf(credentials: Credentials, options: ConnectionOptions): ManagedIdentityId | undefined {
@@ -309,7 +315,14 @@ export class Connection implements TokenCredential {
       throw new TypeError(`Unknown authFlowType "${String(this.authFlowType)}"`);
     }
     let credential: ClientCredential | undefined;
-    if (this.authFlowType === 'managedIdentity') {
+    if (this.authFlowType === 'external') {
+      this.#external = new ExternalAccessToken(options.accessToken as AccessTokenSource, () => this.#clock.now());
+      if (typeof options.accessToken === 'string') registerSecret(options.accessToken);
+      const clientId: unknown = Array.isArray(credentials) ? credentials[0] : undefined;
+      this.clientId = typeof clientId === 'string' && clientId.trim() !== '' ? clientId.trim() : 'external';
+    } else if (options.accessToken !== undefined) {
+      throw new TypeError("the accessToken option needs authFlowType: 'external'");
+    } else if (this.authFlowType === 'managedIdentity') {
       const identity = managedIdentityOf(credentials, options);
       this.#managedIdentity = identity;
       this.clientId = managedIdentityClientId(identity);
@@ -344,12 +357,12 @@ export class Connection implements TokenCredential {
     }
     this.protocol = options.protocol ?? new MSGraphProtocol();
     this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
-    if (this.authFlowType === 'managedIdentity' && options.tokenBackend !== undefined) {
+    if ((this.authFlowType === 'managedIdentity' || this.authFlowType === 'external') && options.tokenBackend !== undefined) {
       // As msal-node and @azure/identity: the endpoint is local and cheap, its tokens are not stored.
-      throw new TypeError("authFlowType 'managedIdentity' keeps its tokens in memory only; remove the tokenBackend option");
+      throw new TypeError(`authFlowType '${this.authFlowType}' keeps its tokens in memory only; remove the tokenBackend option`);
     }
     this.tokenBackend =
-      options.tokenBackend ?? (this.authFlowType === 'managedIdentity' ? new MemoryTokenBackend() : new FileSystemTokenBackend());
+      options.tokenBackend ?? (this.authFlowType === 'managedIdentity' || this.authFlowType === 'external' ? new MemoryTokenBackend() : new FileSystemTokenBackend());
     this.#password = options.password;
     this.#selection = options.username === undefined ? {} : { username: options.username };
     this.#logger = options.logger ?? noopLogger;
@@ -385,6 +398,8 @@ export class Connection implements TokenCredential {
 
   readonly #managedIdentity: ManagedIdentityId | undefined;
   #managedEngine: ManagedIdentityEngine | undefined;
+  /** `authFlowType: 'external'`: where tokens come from (none are requested or stored). */
+  readonly #external: ExternalAccessToken | undefined;
 
   #managed(): ManagedIdentityEngine {
     this.#managedEngine ??= new ManagedIdentityEngine({
@@ -638,6 +653,7 @@ export class Connection implements TokenCredential {
     scopes?: readonly string[],
     options: { force?: boolean; stale?: string; claims?: string } = {},
   ): Promise<FoundAccessToken> {
+    if (this.#external) return this.#external.token(scopes ?? this.resolveScopes(), options.stale);
     // Hot path: the account and a valid token already in memory, no I/O at all.
     const homeAccountId = this.#appOnly ? '' : selection.homeAccountId;
     if (homeAccountId !== undefined && !options.force && options.claims === undefined) {
@@ -875,6 +891,58 @@ export class Connection implements TokenCredential {
     return true;
   }
 
+  /**
+   * Brings a user signed in elsewhere into this account: redeems a refresh token obtained by
+   * another library or an earlier tool (msal-node's `acquireTokenByRefreshToken`), selects its
+   * user and saves the cache, so an app migrating to o365-ts keeps its users signed in. Resolves
+   * the user's name; a refused refresh token is a `TokenExpiredError`.
+   *
+   * @example
+   * ```ts
+   * const username = await account.connection.importRefreshToken(process.env.OLD_REFRESH_TOKEN!, ['basic', 'message_all']);
+   * ```
+   */
+  async importRefreshToken(refreshToken: string, requestedScopes?: readonly string[]): Promise<string | undefined> {
+    if (typeof refreshToken !== 'string' || refreshToken.trim() === '') {
+      throw new InvalidArgumentError('refreshToken must be a non-empty string', { parameter: 'refreshToken' });
+    }
+    if (this.#appOnly) throw new AuthenticationError(`A refresh token belongs to a user; authFlowType '${this.authFlowType}' has none`);
+    registerSecret(refreshToken);
+    const scopes = this.resolveScopes(requestedScopes);
+    await this.#store.ensureLoaded();
+    const result = await this.#engine.acquireByRefreshToken(refreshToken.trim(), scopes);
+    await this.#signedIn(result, scopes);
+    return this.#selection.username;
+  }
+
+  /**
+   * Migrates a token stored by python-o365 before 2.1 (requests-oauthlib's `{ access_token,
+   * refresh_token, scope, ... }`, which {@link LegacyTokenFormatError} reports): its refresh token
+   * is redeemed at the token endpoint and the MSAL cache it gives replaces the old data, which
+   * stays in place until the new cache is saved. Resolves `false` when the stored token is not in
+   * that format (nothing to do); rejects with `TokenExpiredError` when the old refresh token is no
+   * longer valid (sign in again).
+   *
+   * @example
+   * ```ts
+   * if (await account.connection.migrateLegacyToken()) console.log('kept the python-o365 sign-in of', account.username);
+   * ```
+   */
+  async migrateLegacyToken(requestedScopes?: readonly string[]): Promise<boolean> {
+    await this.#store.exclusive(() => this.#store.reload(), this.#lockTimeoutMs, { crossProcess: false });
+    if (!this.#store.legacyError) return false;
+    const legacy = this.#store.legacyToken();
+    if (!legacy) {
+      throw new TokenExpiredError(
+        `The python-o365 token in ${this.#where()} holds no refresh token to migrate; sign in again with account.authenticate() (the old data is left in place until then)`,
+      );
+    }
+    const known = legacy.scopes.filter((sc) => !/^(openid|profile|offline_access)$/i.test(sc));
+    await this.importRefreshToken(legacy.refreshToken, requestedScopes ?? (known.length > 0 ? known : undefined));
+    this.#logger.info('migrated the pre-2.1 python-o365 token to an MSAL cache', { ...this.#store.source, username: this.#selection.username });
+    return true;
+  }
+
   /** Resource owner password flow (`username`/`password` options, or the arguments). */
   async acquireWithPassword(requestedScopes?: readonly string[], credentials: { username?: string; password?: string } = {}): Promise<boolean> {
     const username = credentials.username ?? this.#selection.username;
@@ -984,6 +1052,15 @@ export class Connection implements TokenCredential {
   }
 
   async #isAuthenticated(selection: Selection): Promise<boolean> {
+    if (this.#external) {
+      return this.#external.token(this.resolveScopes()).then(
+        () => true,
+        (error: unknown) => {
+          if (error instanceof TokenExpiredError) return false;
+          throw error;
+        },
+      );
+    }
     await this.#store.ensureLoaded();
     if (this.#store.legacyError) return false;
     const now = this.#clock.now();

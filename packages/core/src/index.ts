@@ -103,4 +103,5 @@ export {
 } from './auth/federated-assertion.js';
 export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
 export { claimsFromChallenge } from './auth/claims-challenge.js';
+export type { AccessTokenSource } from './auth/external-token.js';
 export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startEmulator, type Emulator } from '@o365/emulator';
+import { DEFAULT_IDS, startEmulator, type Emulator } from '@o365/emulator';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -238,6 +238,66 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     await attempt(() => wrongCert.authenticate());
 
     expect(thrown.length - before.thrown).toBeGreaterThanOrEqual(6);
+    expect(logged.length).toBeGreaterThan(before.logged);
+    expect(leaksIn()).toEqual([]);
+  }, 60_000);
+
+  it('scans on-behalf-of, claims challenges, tokens obtained elsewhere and refresh token import', async () => {
+    const before = { logged: logged.length, thrown: thrown.length };
+    secrets.add(DEFAULT_IDS.webApiClientSecret);
+    // on-behalf-of: the caller's token and the exchanged token
+    const caller = make([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: emu.defaults.password,
+      tokenBackend: new MemoryTokenBackend(),
+      clientCapabilities: ['cp1'],
+    });
+    await caller.authenticate({ requestedScopes: [`api://${DEFAULT_IDS.webApiClientId}/access_as_user`] });
+    const callerToken = await caller.connection.getAccessToken({ scopes: [`api://${DEFAULT_IDS.webApiClientId}/access_as_user`] });
+    secrets.add(callerToken);
+    const apiBackend = new MemoryTokenBackend();
+    const api = make([DEFAULT_IDS.webApiClientId, DEFAULT_IDS.webApiClientSecret], { authFlowType: 'credentials', tokenBackend: apiBackend });
+    secrets.add(await api.connection.acquireOnBehalfOf(callerToken));
+    await harvest(apiBackend);
+    await attempt(() => api.connection.acquireOnBehalfOf(`${callerToken.slice(0, -4)}AAAA`));
+    // a claims challenge answered by the session
+    const cae = make([emu.defaults.publicClientId], {
+      authFlowType: 'password',
+      username: emu.defaults.username,
+      password: emu.defaults.password,
+      tokenBackend: new MemoryTokenBackend(),
+      clientCapabilities: ['cp1'],
+    });
+    await cae.authenticate({ requestedScopes: ['User.Read'] });
+    secrets.add(await cae.connection.getAccessToken());
+    emu.raiseCaeEvent(emu.defaults.username);
+    emu.clock.advance(1);
+    expect((await cae.connection.getSession().fetch('me')).status).toBe(200);
+    secrets.add(await cae.connection.getAccessToken());
+    // a token obtained elsewhere, then expired
+    const external = make([], { authFlowType: 'external', accessToken: await cae.connection.getAccessToken() });
+    await external.getCurrentUser();
+    emu.clock.advance(7_200);
+    await attempt(() => external.getCurrentUser());
+    // a refresh token imported, and a bad one
+    const imported = new MemoryTokenBackend();
+    const rt = await (async () => {
+      const b = new MemoryTokenBackend();
+      const signIn = make([emu.defaults.publicClientId], { authFlowType: 'password', username: emu.defaults.username, password: emu.defaults.password, tokenBackend: b });
+      await signIn.authenticate();
+      await harvest(b);
+      const cache = JSON.parse((await b.load())!.data) as { RefreshToken: Record<string, { secret: string }> };
+      return Object.values(cache.RefreshToken)[0]!.secret;
+    })();
+    const importer = make([emu.defaults.publicClientId], { tokenBackend: imported });
+    await importer.importRefreshToken(rt);
+    await harvest(imported);
+    const badRefresh = '1.AQleak-check-refresh-token-0123456789abcdef';
+    secrets.add(badRefresh);
+    await attempt(() => importer.importRefreshToken(badRefresh));
+
+    expect(thrown.length - before.thrown).toBeGreaterThanOrEqual(3);
     expect(logged.length).toBeGreaterThan(before.logged);
     expect(leaksIn()).toEqual([]);
   }, 60_000);

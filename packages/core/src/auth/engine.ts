@@ -190,7 +190,14 @@ export class AuthEngine {
     );
   }
 
-  /** Refresh-token grant for a cached account (forced: the caller decided the access token must change). */
+  /** A refresh token obtained elsewhere, redeemed (msal-node's `acquireTokenByRefreshToken`): its user enters the cache. */
+  async acquireByRefreshToken(refreshToken: string, scopes: string[]): Promise<AuthenticationResult> {
+    const app = await this.#application();
+    return this.#run('refresh', scopes, async (correlationId) =>
+      AuthEngine.#required(await app.acquireTokenByRefreshToken({ refreshToken, scopes, correlationId, forceCache: true }), 'refresh token import'),
+    );
+  }
+
   /**
    * On-behalf-of: a token for `scopes` for the user of `assertion` (a web API's caller token).
    * msal-node looks in its cache first, where tokens are kept per assertion hash.

@@ -40,6 +40,8 @@ export class TokenStore {
   #dirty = false;
   /** Set when the stored data is a pre-2.1 python-o365 token: reads fail, a sign-in replaces it. */
   #legacy: LegacyTokenFormatError | undefined;
+  /** The pre-2.1 python-o365 token as stored, kept for {@link TokenStore.legacyToken}. */
+  #legacyData: string | undefined;
 
   constructor(backend: TokenBackend, logger: Logger) {
     this.#backend = backend;
@@ -115,8 +117,9 @@ export class TokenStore {
         this.#base = structuredClone(parsed);
       } catch (error) {
         if (!(error instanceof LegacyTokenFormatError)) throw error;
-        this.#logger.warn('the stored token is in the pre-2.1 python-o365 format; sign in again', { ...this.source });
+        this.#logger.warn('the stored token is in the pre-2.1 python-o365 format; migrate it (account.migrateLegacyToken()) or sign in again', { ...this.source });
         this.#legacy = error;
+        this.#legacyData = stored.data;
         this.#snapshot = emptyCache();
         this.#base = emptyCache();
       }
@@ -132,6 +135,23 @@ export class TokenStore {
     } catch (error) {
       if (error instanceof LegacyTokenFormatError) return emptyCache();
       throw error;
+    }
+  }
+
+  /**
+   * The refresh token and scopes of a stored pre-2.1 python-o365 token (requests-oauthlib's token
+   * dictionary), or `undefined` when the stored token is not one or holds no refresh token.
+   */
+  legacyToken(): { refreshToken: string; scopes: string[] } | undefined {
+    if (!this.#legacy || this.#legacyData === undefined) return undefined;
+    try {
+      const old = JSON.parse(this.#legacyData) as { refresh_token?: unknown; scope?: unknown };
+      if (typeof old.refresh_token !== 'string' || old.refresh_token === '') return undefined;
+      const scope = old.scope;
+      const scopes = Array.isArray(scope) ? scope.filter((x): x is string => typeof x === 'string') : typeof scope === 'string' ? scope.split(/\s+/).filter(Boolean) : [];
+      return { refreshToken: old.refresh_token, scopes };
+    } catch {
+      return undefined;
     }
   }
 
