@@ -1,6 +1,7 @@
 // Public API of @o365/emulator.
 export { startEmulator, emulatorAppCertificate } from './emulator.js';
 export { EmulatorBrowser, SignInPageError, type SignInCredentials } from './sign-in-browser.js';
+export { startOidcIssuer, type OidcIssuer, type OidcIssuerOptions, type OidcIssuerTokenClaims } from './oidc-issuer.js';
 export type { Emulator, EmulatorDefaults, StartEmulatorOptions } from './emulator.js';
 export { defaultSeed, DEFAULT_IDS, DEFAULT_DELEGATED_SCOPES } from './default-seed.js';
 export { SeedError, validateSeed } from './seed.js';

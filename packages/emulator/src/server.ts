@@ -177,6 +177,18 @@ function applyFault(state: EmulatorState, ctx: RequestContext, fault: ActiveFaul
         };
         const [code, message] = codes[fault.status] ?? ['UnknownError', 'Error'];
         sendJson(ctx, fault.status, graphErrorBody(state, ctx, code, message), { ...graphHeaders(ctx), ...headers });
+      } else if ([IMDS_TOKEN_PATH, APP_SERVICE_IDENTITY_PATH].includes(ctx.path.replace(/\/+$/, ''))) {
+        // The managed identity endpoints answer in their own shape (IMDS: "Too many requests").
+        const throttled = fault.status === 429;
+        sendJson(
+          ctx,
+          fault.status,
+          {
+            error: throttled ? 'too_many_requests' : 'server_error',
+            error_description: throttled ? 'Too many requests. Retry after the time given in the Retry-After header.' : 'The managed identity endpoint failed.',
+          },
+          { 'Cache-Control': 'no-store', ...headers },
+        );
       } else {
         const answer = buildAadError(
           new AadFailure(90033, {}, { status: fault.status, error: fault.status === 429 ? 'temporarily_unavailable' : 'server_error' }),

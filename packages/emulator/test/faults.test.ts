@@ -28,6 +28,18 @@ afterAll(async () => {
 });
 
 describe('status faults', () => {
+  it('managed identity endpoints throttle in their own shape (IMDS: too_many_requests, Retry-After)', async () => {
+    emu.faults.add({ path: /\/metadata\/identity\/oauth2\/token\/?$/, kind: 'status', status: 429, retryAfter: 3, count: 1 });
+    const url = `${emu.url}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${encodeURIComponent('https://graph.microsoft.com')}`;
+    const throttled = await fetch(url, { headers: { Metadata: 'true' }, dispatcher: agent });
+    expect(throttled.status).toBe(429);
+    expect(throttled.headers.get('retry-after')).toBe('3');
+    expect(await throttled.json()).toEqual({ error: 'too_many_requests', error_description: expect.stringContaining('Too many requests') });
+    const next = await fetch(url, { headers: { Metadata: 'true' }, dispatcher: agent });
+    expect(next.status).toBe(200);
+    expect(((await next.json()) as Record<string, unknown>)['access_token']).toEqual(expect.any(String));
+  });
+
   it('answers 429 with Retry-After the next N times, then normally', async () => {
     emu.faults.add({ path: '/v1.0/me', kind: 'status', status: 429, retryAfter: 7, count: 2 });
     for (let i = 0; i < 2; i++) {

@@ -100,6 +100,18 @@ export function describeManagedIdentityFlow(protocol: 'appService' | 'imds'): vo
       expect(identityRequests()).toBe(before + 2);
     });
 
+    it('throttling (429 with Retry-After, in the endpoint\u2019s own shape) is retried and the token still comes', async () => {
+      const throttled = account([]);
+      await throttled.connection.refreshToken();
+      const path = protocol === 'imds' ? '/metadata/identity/oauth2/token' : '/msi/token';
+      emu.clearRequests();
+      emu.faults.add({ path: new RegExp(`${path.replace(/\//g, '\\/')}\\/?$`), kind: 'status', status: 429, retryAfter: 1, count: 1 });
+      await throttled.connection.refreshToken();
+      const answers = emu.requests().filter((r) => TOKEN_PATHS.includes(r.path.replace(/\/$/, '')));
+      expect(answers.map((r) => r.status)).toEqual([429, 200]);
+      emu.faults.clear();
+    }, 60_000);
+
     it('an unknown identity fails with AuthenticationError carrying the endpoint answer and what to check', async () => {
       const unknown = account(['0e0e0e0e-0000-4000-8000-00000000dead']);
       const error = await unknown.connection.getAccessToken().catch((e: unknown) => e);
