@@ -38,6 +38,7 @@ import { accountInfoOf } from './auth/account-info.js';
 import { normalizeClaims } from './auth/claims-challenge.js';
 import { OnBehalfOfTokens } from './auth/on-behalf-of-tokens.js';
 import { ExternalAccessToken, type AccessTokenSource } from './auth/external-token.js';
+import { checkDefaultHeaders, RequestPacer } from './graph/request-pacer.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
 import { clipServerText } from './text-limits.js';
@@ -172,6 +173,14 @@ export interface ConnectionOptions {
   clock?: Clock;
   /** Refresh this many seconds before the access token expires (default 300). */
   refreshSkewSeconds?: number;
+  /**
+   * Minimum gap in milliseconds between the starts of Graph requests (python-o365's
+   * `requests_delay`, which defaults to 200). Default `0`: Graph's throttling is answered by the
+   * retries, which honour `Retry-After`.
+   */
+  requestsDelay?: number;
+  /** Headers sent with every Graph request (a request's own header wins; `Prefer` values are joined). */
+  defaultHeaders?: Record<string, string>;
   /**
    * `authFlowType: 'external'` only: the access token obtained elsewhere (another library, a
    * gateway), or a function returning one. It is used as given, never refreshed or stored.
@@ -391,10 +400,18 @@ export class Connection implements TokenCredential {
       trustKey: options.httpClient ? trustKeyOf(options.httpClient) : trustKey,
       ...(options.clientCapabilities !== undefined ? { clientCapabilities: checkCapabilities(options.clientCapabilities) } : {}),
     });
+    this.#graphExtras = {
+      ...(options.defaultHeaders !== undefined ? { defaultHeaders: checkDefaultHeaders(options.defaultHeaders) } : {}),
+      ...(options.requestsDelay !== undefined && options.requestsDelay !== 0
+        ? { pacer: new RequestPacer(options.requestsDelay, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))) }
+        : {}),
+    };
     this.#obo = new OnBehalfOfTokens((assertion, scopes, force) => this.#acquireOnBehalfOf(assertion, scopes, force), () => this.#clock.now());
   }
 
   readonly #obo: OnBehalfOfTokens;
+  /** What every Graph session of this connection adds: default headers and the request pacer. */
+  readonly #graphExtras: { defaultHeaders?: Readonly<Record<string, string>>; pacer?: RequestPacer };
 
   readonly #managedIdentity: ManagedIdentityId | undefined;
   #managedEngine: ManagedIdentityEngine | undefined;
@@ -1179,6 +1196,7 @@ export class Connection implements TokenCredential {
       },
       getSession: () =>
         (session ??= createGraphSession({
+          ...this.#graphExtras,
           http: this.#http,
           graphUrl: this.protocol.graphUrl,
           refreshOn401: true,
@@ -1238,6 +1256,7 @@ export class Connection implements TokenCredential {
     let session = this.#sessions.get(selection);
     if (session === undefined) {
       session = createGraphSession({
+        ...this.#graphExtras,
         http: this.#http,
         graphUrl: this.protocol.graphUrl,
         refreshOn401: true,

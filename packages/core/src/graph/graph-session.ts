@@ -5,6 +5,7 @@ import { O365Error } from '../errors.js';
 import type { HttpClient, HttpRequestInit } from '../http/http-client.js';
 import { noopLogger, type Logger } from '../logger.js';
 import { throwIfAborted, untilAborted } from '../abort.js';
+import { mergeDefaultHeaders, type RequestPacer } from './request-pacer.js';
 
 /**
  * An authenticated `fetch` for Microsoft Graph: relative URLs resolve against the protocol's
@@ -48,6 +49,10 @@ export interface CreateGraphSessionOptions {
   refreshOn401?: boolean;
   /** Receives redacted diagnostics (the 401 retry). */
   logger?: Logger;
+  /** Sent with every request (a request's own header wins; `Prefer` values are joined). */
+  defaultHeaders?: Readonly<Record<string, string>>;
+  /** Spaces the starts of requests (python-o365's `requests_delay`); share one across sessions. */
+  pacer?: RequestPacer;
 }
 
 /**
@@ -94,10 +99,12 @@ export function createGraphSession(options: CreateGraphSessionOptions): GraphSes
   const logger = options.logger ?? noopLogger;
   const send = (target: URL, init: HttpRequestInit, token: string): Promise<Response> => {
     const headers = new Headers(init.headers);
+    if (options.defaultHeaders) mergeDefaultHeaders(headers, options.defaultHeaders);
     headers.set('authorization', `Bearer ${token}`);
     if (!headers.has('accept')) headers.set('accept', 'application/json');
     // Graph echoes it back; it ties a failure in our logs to Microsoft's.
     if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
+    if (options.pacer) return options.pacer.wait().then(() => options.http.fetch(target, { ...init, headers }));
     return options.http.fetch(target, { ...init, headers });
   };
   return {
