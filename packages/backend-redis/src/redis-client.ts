@@ -1,0 +1,205 @@
+import { createClient } from 'redis';
+
+/**
+ * What the backends need of a node-redis 5 client. Every client `createClient()` returns fits
+ * (from `redis` or `@redis/client`, with any modules, scripts, RESP2 or RESP3, any type
+ * mapping): the backends send raw commands, so they depend on no generic parameter of it.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from 'redis';
+ * const client: RedisClientLike = createClient({ url: 'redis://127.0.0.1:6379' });
+ * ```
+ */
+export interface RedisClientLike {
+  /** True from `connect()` until `close()`/`destroy()` (also while it reconnects). */
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  sendCommand(args: ReadonlyArray<string | Buffer>, options?: { timeout?: number }): Promise<unknown>;
+  /** node-redis exposes the options the client was made with; used (without credentials) in messages. */
+  readonly options?: RedisClientLikeOptions | undefined;
+}
+
+/**
+ * The part of a node-redis client's `options` read to name the server in messages. Credentials
+ * in it are never read.
+ *
+ * @example
+ * ```ts
+ * const options: RedisClientLikeOptions = { url: 'redis://cache.internal:6379', database: 2 };
+ * ```
+ */
+export interface RedisClientLikeOptions {
+  url?: string | undefined;
+  database?: number | undefined;
+  socket?: unknown;
+}
+
+/** The default server when neither `url` nor `REDIS_URL` is given. */
+export const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** The settings of a client a backend creates itself. */
+export interface OwnedClientSettings {
+  url: string;
+  connectTimeoutMs: number;
+  /** How many times a lost connection is retried before the client gives up (it reconnects on the next call). */
+  maxReconnects: number;
+  onError: (error: unknown) => void;
+}
+
+/**
+ * A node-redis client for `url` that cannot hang or retry forever: connecting is bounded by
+ * `connectTimeoutMs`, a lost connection is retried `maxReconnects` times with a short backoff and
+ * then the client closes (the backend opens it again on its next call), authentication errors
+ * are not retried at all, and `error` events go to `onError` instead of crashing the process.
+ */
+export function createOwnedClient(settings: OwnedClientSettings): RedisClientLike {
+  const client = createClient({
+    url: settings.url,
+    socket: {
+      connectTimeout: settings.connectTimeoutMs,
+      reconnectStrategy: (retries: number, cause: Error) => {
+        if (isAuthFailure(cause) || retries >= settings.maxReconnects) return false;
+        return Math.min(50 * 2 ** retries, 1000);
+      },
+    },
+  });
+  client.on('error', settings.onError);
+  return client;
+}
+
+function isAuthFailure(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message);
+}
+
+/** Closes a client the backend created: waits for pending replies, and never throws. */
+export async function closeOwnedClient(client: RedisClientLike): Promise<void> {
+  const c = client as RedisClientLike & { close?: () => Promise<void>; destroy?: () => void };
+  if (!c.isOpen) return;
+  try {
+    await c.close?.();
+  } catch {
+    c.destroy?.();
+  }
+}
+
+// One connect() per client at a time, shared by every backend using it (the partitions of a
+// RedisPartitionedTokenBackend share one client).
+const connecting = new WeakMap<RedisClientLike, Promise<void>>();
+
+/** Connects `client` when it is not open (a client given unconnected, or one that gave up reconnecting). */
+export async function ensureOpen(client: RedisClientLike): Promise<void> {
+  if (client.isOpen) return;
+  let pending = connecting.get(client);
+  if (pending === undefined) {
+    pending = (async () => {
+      try {
+        await client.connect();
+      } catch (error) {
+        // Another caller (the application itself) connected it meanwhile.
+        if (client.isOpen && /already opened|already connected/i.test(String(error))) return;
+        throw error;
+      }
+    })().finally(() => connecting.delete(client));
+    connecting.set(client, pending);
+  }
+  await pending;
+}
+
+/**
+ * The server as `redis://host:port` (`rediss://` with TLS, `unix:/path` for a socket), followed by
+ * `/N` when the database is not 0; never with a username or password. `url` is parsed here only
+ * to drop its credentials; an unparsable URL is named as such instead of being echoed.
+ */
+export function describeServer(url: string | undefined, options?: RedisClientLikeOptions): string {
+  let server = 'redis://localhost:6379';
+  let database = options?.database;
+  if (url !== undefined) {
+    try {
+      const u = new URL(url);
+      const port = u.port === '' ? '6379' : u.port;
+      server = `${u.protocol}//${u.hostname}:${port}`;
+      const db = /^\/(\d+)$/.exec(u.pathname)?.[1];
+      if (db !== undefined && database === undefined) database = Number(db);
+    } catch {
+      server = 'redis://(unparsable url)';
+    }
+  } else if (typeof options?.socket === 'object' && options.socket !== null) {
+    const s = options.socket as { host?: unknown; port?: unknown; path?: unknown; tls?: unknown };
+    if (typeof s.path === 'string') server = `unix:${s.path}`;
+    else {
+      const host = typeof s.host === 'string' ? s.host : 'localhost';
+      const port = typeof s.port === 'number' ? s.port : 6379;
+      server = `${s.tls === true ? 'rediss' : 'redis'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+  }
+  return database === undefined || database === 0 ? server : `${server}/${database}`;
+}
+
+/**
+ * Checks a Redis URL before node-redis sees it: node-redis hands a malformed URL to `new URL()`,
+ * whose error keeps the whole input (password included) in its `input` property. Throws a
+ * TypeError that does not contain the URL.
+ */
+export function checkUrl(owner: string, url: unknown): string {
+  if (typeof url !== 'string' || url.trim() === '') throw new TypeError(`${owner}: url must be a non-empty string`);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new TypeError(`${owner}: url is not a valid URL (expected redis://[[username]:password@]host[:port][/database])`);
+  }
+  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
+    throw new TypeError(`${owner}: url must start with redis:// or rediss://, not ${parsed.protocol}//`);
+  }
+  return url;
+}
+
+/** `url`, else the `REDIS_URL` environment variable, else {@link DEFAULT_URL}; checked with {@link checkUrl}. */
+export function resolveUrl(owner: string, url: unknown): string {
+  if (url !== undefined) return checkUrl(owner, url);
+  const fromEnv = process.env['REDIS_URL'];
+  return checkUrl(owner, fromEnv === undefined || fromEnv.trim() === '' ? DEFAULT_URL : fromEnv);
+}
+
+/** The password of a Redis URL (to scrub it from text), if it has one. */
+export function passwordOf(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const password = decodeURIComponent(new URL(url).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+/** node-redis's name for "this client is closed", so the error reads the same as the library's own. */
+class ClientClosedError extends Error {
+  override readonly name = 'ClientClosedError';
+}
+
+/**
+ * A view of `client` that refuses to connect or send once `closed()` is true: the partitions of a
+ * RedisPartitionedTokenBackend share its client through one such view, so that after the parent's
+ * `close()` they fail instead of opening the client again.
+ */
+export function closableView(client: RedisClientLike, closed: () => boolean, what: string): RedisClientLike {
+  const refuse = (): Error => new ClientClosedError(`${what} was closed`);
+  return {
+    get isOpen() {
+      return !closed() && client.isOpen;
+    },
+    get options() {
+      return client.options;
+    },
+    async connect() {
+      if (closed()) throw refuse();
+      await ensureOpen(client);
+    },
+    async sendCommand(args, options) {
+      if (closed()) throw refuse();
+      return client.sendCommand(args, options);
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import { ensureOpen, type RedisClientLike } from './redis-client.js';
+import { RedisCommandTimeoutError } from './redis-errors.js';
+import type { RedisScript } from './redis-scripts.js';
+
+/**
+ * Sends commands on a client: opens it first when it is not open, and bounds every command by
+ * `timeoutMs` (node-redis's own `timeout` only covers the wait before a command is written, not
+ * the wait for its answer). Errors come out raw; the backend wraps them.
+ */
+export class RedisCommands {
+  readonly #client: RedisClientLike;
+  readonly #timeoutMs: number;
+
+  constructor(client: RedisClientLike, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async send(args: string[]): Promise<unknown> {
+    await ensureOpen(this.#client);
+    const reply = this.#client.sendCommand(args, { timeout: this.#timeoutMs });
+    return withTimeout(reply, this.#timeoutMs, args[0] ?? 'command');
+  }
+
+  /** Runs a script with EVALSHA, falling back to EVAL (which caches it) when the server answers NOSCRIPT. */
+  async eval(script: RedisScript, key: string, argv: readonly string[] = []): Promise<unknown> {
+    try {
+      return await this.send(['EVALSHA', script.sha1, '1', key, ...argv]);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return this.send(['EVAL', script.source, '1', key, ...argv]);
+    }
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number, command: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new RedisCommandTimeoutError(command, ms)), ms);
+  });
+  // A reply that comes after the timeout must not become an unhandled rejection.
+  work.catch(() => undefined);
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

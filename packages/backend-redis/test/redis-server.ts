@@ -1,0 +1,158 @@
+/**
+ * Starts a throwaway `redis-server` for the tests: on a free 127.0.0.1 port, in a temporary
+ * directory, with persistence off (`--save '' --appendonly no`), optionally with
+ * `--requirepass`; stopped (SIGTERM, then SIGKILL) and its directory removed by `stop()`, and
+ * killed when the test process exits whatever happens.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient } from 'redis';
+
+export const REDIS_SERVER = '/usr/bin/redis-server';
+
+export interface RedisServerOptions {
+  /** Starts the server with `--requirepass`. */
+  password?: string;
+  /** More `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
+  args?: string[];
+}
+
+export interface RedisServer {
+  readonly host: string;
+  readonly port: number;
+  readonly password?: string;
+  /** `redis://[:password@]127.0.0.1:PORT`. */
+  readonly url: string;
+  /** The same server without the password in the URL. */
+  readonly urlWithoutPassword: string;
+  readonly process: ChildProcess;
+  /** Runs one raw command on a short-lived client of its own (assertions, test setup). */
+  command(args: string[]): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** The redis-server binary, or a clear error (`pnpm test` installs the Debian package when run as root). */
+export function redisServerBinary(path = REDIS_SERVER): string {
+  if (!existsSync(path)) {
+    throw new Error(
+      `${path} not found: the @o365/backend-redis tests run against a real Redis. Install it (Debian: apt-get install -y redis-server); ` +
+        'the root `pnpm test` (tooling/scripts/test.mjs) does this when run as root.',
+    );
+  }
+  return path;
+}
+
+function exited(child: ChildProcess, ms: number): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const binary = redisServerBinary();
+  const dir = mkdtempSync(join(tmpdir(), 'o365-redis-'));
+  // A port taken between freePort() and the server's bind gets another try.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const args = [
+      '--port', String(port),
+      '--bind', '127.0.0.1',
+      '--save', '',
+      '--appendonly', 'no',
+      '--dir', dir,
+      '--daemonize', 'no',
+      '--protected-mode', 'no',
+      '--loglevel', 'warning',
+      ...(options.password !== undefined ? ['--requirepass', options.password] : []),
+      ...(options.args ?? []),
+    ];
+    const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    child.stderr?.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
+    const kill = (): void => {
+      child.kill('SIGKILL');
+    };
+    process.once('exit', kill);
+
+    const auth = options.password !== undefined ? `:${encodeURIComponent(options.password)}@` : '';
+    const url = `redis://${auth}127.0.0.1:${port}`;
+    const ready = await waitReady(url, child);
+    if (!ready) {
+      child.kill('SIGKILL');
+      await exited(child, 5000);
+      process.removeListener('exit', kill);
+      if (attempt < 3 && /Address already in use/i.test(output)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`redis-server did not start on port ${port}:\n${output}`);
+    }
+
+    let stopped: Promise<void> | undefined;
+    const server: RedisServer = {
+      host: '127.0.0.1',
+      port,
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      url,
+      urlWithoutPassword: `redis://127.0.0.1:${port}`,
+      process: child,
+      command: (cmd) => rawCommand(url, cmd),
+      stop: () =>
+        (stopped ??= (async () => {
+          child.kill('SIGTERM');
+          if (!(await exited(child, 10_000))) {
+            child.kill('SIGKILL');
+            await exited(child, 5000);
+          }
+          process.removeListener('exit', kill);
+          rmSync(dir, { recursive: true, force: true });
+        })()),
+    };
+    return server;
+  }
+}
+
+/** One command on a client of its own, closed afterwards. */
+export async function rawCommand(url: string, args: string[]): Promise<unknown> {
+  const client = createClient({ url, socket: { connectTimeout: 2000, reconnectStrategy: false } });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    return await client.sendCommand(args);
+  } finally {
+    client.destroy();
+  }
+}
+
+async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      if ((await rawCommand(url, ['PING'])) === 'PONG') return true;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
