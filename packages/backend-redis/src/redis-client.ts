@@ -42,24 +42,37 @@ export const DEFAULT_URL = 'redis://127.0.0.1:6379';
 export interface OwnedClientSettings {
   url: string;
   connectTimeoutMs: number;
-  /** How many times a lost connection is retried before the client gives up (it reconnects on the next call). */
-  maxReconnects: number;
+  /**
+   * How many reconnects in a row, and how many within {@link RECONNECT_WINDOW_MS}, before the
+   * client gives up and closes (the backend opens it again on its next call).
+   */
+  maxReconnects?: number;
   onError: (error: unknown) => void;
 }
 
+/** The window in which reconnects are counted: a server that accepts and then drops every connection must not loop forever. */
+export const RECONNECT_WINDOW_MS = 30_000;
+
 /**
  * A node-redis client for `url` that cannot hang or retry forever: connecting is bounded by
- * `connectTimeoutMs`, a lost connection is retried `maxReconnects` times with a short backoff and
- * then the client closes (the backend opens it again on its next call), authentication errors
- * are not retried at all, and `error` events go to `onError` instead of crashing the process.
+ * `connectTimeoutMs`, a lost connection is retried `maxReconnects` times with a short backoff
+ * (and at most `3 * maxReconnects` times in any {@link RECONNECT_WINDOW_MS}, since node-redis
+ * starts counting again after every connection that opened), then the client closes and the
+ * backend opens it again on its next call; authentication errors are not retried at all, and
+ * `error` events go to `onError` instead of crashing the process.
  */
 export function createOwnedClient(settings: OwnedClientSettings): RedisClientLike {
+  const maxReconnects = settings.maxReconnects ?? 3;
+  const recent: number[] = [];
   const client = createClient({
     url: settings.url,
     socket: {
       connectTimeout: settings.connectTimeoutMs,
       reconnectStrategy: (retries: number, cause: Error) => {
-        if (isAuthFailure(cause) || retries >= settings.maxReconnects) return false;
+        const now = Date.now();
+        while (recent.length > 0 && recent[0]! < now - RECONNECT_WINDOW_MS) recent.shift();
+        recent.push(now);
+        if (isAuthFailure(cause) || retries >= maxReconnects || recent.length > 3 * maxReconnects) return false;
         return Math.min(50 * 2 ** retries, 1000);
       },
     },
@@ -73,14 +86,25 @@ function isAuthFailure(error: unknown): boolean {
   return /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(message);
 }
 
-/** Closes a client the backend created: waits for pending replies, and never throws. */
-export async function closeOwnedClient(client: RedisClientLike): Promise<void> {
+/**
+ * Closes a client the backend created: waits for pending replies at most `graceMs` (a client
+ * stuck reconnecting would wait for ever), then destroys it. Never throws.
+ */
+export async function closeOwnedClient(client: RedisClientLike, graceMs = 2_000): Promise<void> {
   const c = client as RedisClientLike & { close?: () => Promise<void>; destroy?: () => void };
   if (!c.isOpen) return;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), graceMs);
+  });
   try {
-    await c.close?.();
+    const closing = Promise.resolve(c.close?.());
+    closing.catch(() => undefined);
+    if ((await Promise.race([closing, grace])) === 'late' && c.isOpen) c.destroy?.();
   } catch {
-    c.destroy?.();
+    if (c.isOpen) c.destroy?.();
+  } finally {
+    clearTimeout(timer);
   }
 }
 

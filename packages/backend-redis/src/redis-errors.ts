@@ -56,7 +56,10 @@ export class RedisCommandTimeoutError extends Error {
 /** Sorts an error of node-redis, the socket or the backend into the cases it explains. */
 export function classifyRedisError(error: unknown): RedisFailure {
   const e = typeof error === 'object' && error !== null ? (error as { name?: unknown; code?: unknown; message?: unknown }) : {};
-  const name = typeof e.name === 'string' ? e.name : 'Error';
+  // node-redis's classes do not set `name`: their constructor's name is what tells them apart.
+  const ctor = typeof error === 'object' && error !== null ? (error as { constructor?: { name?: unknown } }).constructor?.name : undefined;
+  const ownName = typeof e.name === 'string' ? e.name : 'Error';
+  const name = ownName === 'Error' && typeof ctor === 'string' && ctor !== '' ? ctor : ownName;
   const nodeCode = typeof e.code === 'string' ? e.code : undefined;
   const message = typeof e.message === 'string' && e.message !== '' ? e.message : String(error);
   const failure = (kind: RedisFailure['kind'], code: string): RedisFailure => ({ kind, code, message });

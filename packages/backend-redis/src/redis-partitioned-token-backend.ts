@@ -21,7 +21,6 @@ import { RedisTokenBackend, type RedisTokenBackendOptions } from './redis-token-
 const BACKEND = 'RedisPartitionedTokenBackend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-const MAX_RECONNECTS = 3;
 
 /**
  * Options of {@link RedisPartitionedTokenBackend}: those of {@link RedisTokenBackend} but `key`,
@@ -91,7 +90,6 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
       this.#client = createOwnedClient({
         url: serverUrl,
         connectTimeoutMs: connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        maxReconnects: MAX_RECONNECTS,
         onError: (error) => {
           const failure = classifyRedisError(scrubError(error, password));
           log.warn('Redis client error', { ...this.#identity(), code: failure.code, error: failure.message });

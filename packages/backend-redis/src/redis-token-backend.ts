@@ -37,7 +37,6 @@ const DEFAULT_LOCK_LEASE_MS = 15_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
-const MAX_RECONNECTS = 3;
 
 /**
  * Options of {@link RedisTokenBackend}.
@@ -183,7 +182,6 @@ export class RedisTokenBackend implements TokenBackend {
       this.#client = createOwnedClient({
         url: serverUrl,
         connectTimeoutMs,
-        maxReconnects: MAX_RECONNECTS,
         onError: (error) => {
           const failure = classifyRedisError(scrubError(error, this.#password));
           this.#logger.warn('Redis client error', { ...this.#identity(), code: failure.code, error: failure.message });

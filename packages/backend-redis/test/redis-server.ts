@@ -16,6 +16,8 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 export interface RedisServerOptions {
   /** Starts the server with `--requirepass`. */
   password?: string;
+  /** A given port instead of a free one (to restart a server where it was). */
+  port?: number;
   /** More `redis-server` arguments, e.g. `['--cluster-enabled', 'yes']`. */
   args?: string[];
 }
@@ -73,7 +75,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   const dir = mkdtempSync(join(tmpdir(), 'o365-redis-'));
   // A port taken between freePort() and the server's bind gets another try.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const args = [
       '--port', String(port),
       '--bind', '127.0.0.1',
@@ -102,7 +104,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
       child.kill('SIGKILL');
       await exited(child, 5000);
       process.removeListener('exit', kill);
-      if (attempt < 3 && /Address already in use/i.test(output)) continue;
+      if (attempt < 3 && options.port === undefined && /Address already in use/i.test(output)) continue;
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`redis-server did not start on port ${port}:\n${output}`);
     }
@@ -155,4 +157,42 @@ async function waitReady(url: string, child: ChildProcess): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return false;
+}
+
+/**
+ * A loopback port whose SYNs go unanswered: a socket listening with a backlog of 0 that never
+ * accepts, its queue already full (Linux then drops new SYNs). Node cannot make one (its servers
+ * accept at once), so this is a small python3 process; python3 is a Debian base package here.
+ */
+export async function startBlackhole(): Promise<{ port: number; stop(): void }> {
+  const script = [
+    'import socket, sys, time',
+    's = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)',
+    'fill = []',
+    'for i in range(4):',
+    '    c = socket.socket(); c.setblocking(False)',
+    '    try: c.connect(s.getsockname())',
+    '    except BlockingIOError: pass',
+    '    fill.append(c)',
+    'print(s.getsockname()[1], flush=True)',
+    'sys.stdin.read()',
+  ].join('\n');
+  if (!existsSync('/usr/bin/python3')) throw new Error('/usr/bin/python3 not found (needed for the unanswered-SYN test)');
+  const child = spawn('/usr/bin/python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const kill = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', kill);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`blackhole exited with ${code}`)));
+    child.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+  });
+  return {
+    port,
+    stop() {
+      process.removeListener('exit', kill);
+      child.kill('SIGKILL');
+    },
+  };
 }
