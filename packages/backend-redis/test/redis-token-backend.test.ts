@@ -371,7 +371,7 @@ describe('failures are typed, bounded and free of secrets', () => {
     }
   });
 
-  it('a lock key holding another type: lock() reports WRONGTYPE on release, and times out typed on take', async () => {
+  it('a lock key holding another type: lock() times out typed instead of overwriting it', async () => {
     const backend = track(new RedisTokenBackend({ url: redis.url, key: uniqueKey('lock-type') }));
     await redis.command(['HSET', backend.lockKey, 'a', 'b']);
     const error = await rejectionOf(() => backend.lock({ timeoutMs: 100 }));
