@@ -73,6 +73,8 @@ export function classifyRedisError(error: unknown): RedisFailure {
   if (word === 'WRONGPASS') return failure('credentials-rejected', word);
   if (word === 'NOAUTH') return failure('password-required', word);
   if (word === 'NOPERM') return failure('permission-denied', word);
+  // A command a script calls without the ACL for it: `ERR The user executing the script can't run this command ...`.
+  if (/user executing the script can't run/i.test(message)) return failure('permission-denied', 'NOPERM');
   if (word === 'WRONGTYPE') return failure('wrong-type', word);
   if (nodeCode !== undefined && NETWORK_CODES.has(nodeCode)) return failure('unreachable', nodeCode);
   const inText = /\b(E[A-Z]{4,})\b/.exec(message)?.[1];

@@ -14,18 +14,27 @@ export interface RedisKeys {
 }
 
 /**
- * The keys of the cache named `name` under `prefix`: `${prefix}{${name}}:data` and
- * `${prefix}{${name}}:lock`. The braces are a Redis Cluster hash tag: cluster hashes only what
- * is between the first `{` and the next `}`, so both keys of one cache land in the same slot
- * (whatever `name` and `prefix` contain, since both keys share everything up to the `}` we add).
- * The mapping is injective: two names never share a key.
+ * The keys of the cache named `name` under `prefix`: `${prefix}{${tag}}:data` and
+ * `${prefix}{${tag}}:lock`, where `tag` is `name` with `%`, `{` and `}` percent-encoded (`%25`,
+ * `%7B`, `%7D`; any other name is used as is). The braces are a Redis Cluster hash tag: cluster
+ * hashes only what is between the first `{` and the next `}`, which is then exactly the non-empty
+ * encoded name, so both keys of one cache land in the same slot and different caches spread over
+ * the slots. (Unencoded, a name starting with `}` would make an empty tag, and Redis would hash
+ * the whole key.) The encoding is reversible, so two names never share a key.
  */
 export function redisKeys(prefix: string, name: string): RedisKeys {
-  const base = `${prefix}{${name}}`;
+  const base = `${prefix}{${encodeTag(name)}}`;
   return { data: `${base}:data`, lock: `${base}:lock` };
 }
 
-/** Validates `keyPrefix` (a string without control characters; may be empty). Throws TypeError. */
+function encodeTag(name: string): string {
+  return name.replace(/[%{}]/g, (c) => (c === '%' ? '%25' : c === '{' ? '%7B' : '%7D'));
+}
+
+/**
+ * Validates `keyPrefix`: a string (may be empty) without control characters and without braces,
+ * which would move the Redis Cluster hash tag into the prefix. Throws TypeError.
+ */
 export function checkKeyPrefix(owner: string, prefix: unknown): string {
   if (prefix === undefined) return DEFAULT_KEY_PREFIX;
   if (typeof prefix !== 'string') throw new TypeError(`${owner}: keyPrefix must be a string`);
@@ -33,5 +42,8 @@ export function checkKeyPrefix(owner: string, prefix: unknown): string {
     throw new TypeError(`${owner}: keyPrefix must be at most ${MAX_PARTITION_KEY_LENGTH} characters`);
   }
   if (/[\u0000-\u001f\u007f]/.test(prefix)) throw new TypeError(`${owner}: keyPrefix must not contain control characters`);
+  if (/[{}]/.test(prefix)) {
+    throw new TypeError(`${owner}: keyPrefix must not contain { or }: the backend puts the Redis Cluster hash tag around the key itself`);
+  }
   return prefix;
 }

@@ -146,6 +146,47 @@ describe('what is stored', () => {
   });
 });
 
+describe('scripts and permissions', () => {
+  it('scripts run by EVALSHA, and again after the server lost its script cache (SCRIPT FLUSH)', async () => {
+    const backend = track(new RedisTokenBackend({ url: redis.url, key: uniqueKey('flush') }));
+    await backend.save('{"a":1}');
+    await redis.command(['SCRIPT', 'FLUSH']);
+    expect((await backend.load())?.data).toBe('{"a":1}');
+    await redis.command(['SCRIPT', 'FLUSH']);
+    const release = await backend.lock();
+    await redis.command(['SCRIPT', 'FLUSH']);
+    await release();
+    expect(await redis.command(['EXISTS', backend.lockKey])).toBe(0);
+  });
+
+  it('the ACL the README lists is enough: save, conditional save, load, lock, delete', async () => {
+    const user = `app${++counter}`;
+    await redis.command(['ACL', 'SETUSER', user, 'reset', 'on', '>app-pw', '~o365:*', ...ACL_COMMANDS.map((c) => `+${c}`)]);
+    const backend = track(new RedisTokenBackend({ url: `redis://${user}:app-pw@127.0.0.1:${redis.port}`, key: uniqueKey('acl') }));
+    const { version } = await backend.save('{"a":1}', { expectedVersion: null });
+    await backend.save('{"a":2}', { expectedVersion: version! });
+    expect((await backend.load())?.data).toBe('{"a":2}');
+    const release = await backend.lock({ timeoutMs: 0 });
+    await expect(backend.lock({ timeoutMs: 0 })).rejects.toBeInstanceOf(TokenBackendError);
+    await release();
+    await backend.delete();
+    expect(await backend.load()).toBeUndefined();
+  });
+
+  it('a user missing a permission gets NOPERM with a pointer to the ACL section', async () => {
+    const user = `limited${++counter}`;
+    await redis.command(['ACL', 'SETUSER', user, 'reset', 'on', '>pw', '~o365:*', ...ACL_COMMANDS.filter((c) => c !== 'hset').map((c) => `+${c}`)]);
+    const backend = track(new RedisTokenBackend({ url: `redis://${user}:pw@127.0.0.1:${redis.port}`, key: uniqueKey('noperm') }));
+    expect(await backend.load()).toBeUndefined();
+    const error = await rejectionOf(() => backend.save('{}'));
+    expect(error.message).toMatch(/can't run this command/);
+    expect(error.message).toMatch(/ACL section of the @o365\/backend-redis README/);
+  });
+});
+
+/** The commands of the README's ACL line (the backend's own and those its scripts call). */
+const ACL_COMMANDS = ['evalsha', 'eval', 'set', 'pttl', 'type', 'hget', 'hmget', 'hexists', 'hset', 'pexpire', 'persist', 'del', 'get'];
+
 describe('clients', () => {
   it('a supplied client that is not connected yet is connected, and left open by close()', async () => {
     const client = createClient({ url: redis.url });
