@@ -8,4 +8,4 @@ export {
   RedisPartitionedTokenBackend,
   type RedisPartitionedTokenBackendOptions,
 } from './redis-partitioned-token-backend.js';
-export type { RedisClientLike, RedisClientLikeOptions } from './redis-client.js';
+export type { RedisClientLike, RedisClientLikeOptions, RedisClusterLike } from './redis-client.js';

@@ -35,6 +35,57 @@ export interface RedisClientLikeOptions {
   socket?: unknown;
 }
 
+/**
+ * What the backends need of a node-redis 5 Redis Cluster client (`createCluster()` from `redis`):
+ * commands are routed by the key they touch, and every script touches one key, whose slot the
+ * backends fix with a hash tag.
+ *
+ * @example
+ * ```ts
+ * import { createCluster } from 'redis';
+ * const cluster: RedisClusterLike = createCluster({ rootNodes: [{ url: 'redis://10.0.0.1:6379' }] });
+ * ```
+ */
+export interface RedisClusterLike {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  sendCommand(
+    firstKey: string | Buffer | undefined,
+    isReadonly: boolean | undefined,
+    args: Array<string | Buffer>,
+    options?: { timeout?: number },
+  ): Promise<unknown>;
+  /** node-redis's list of the cluster's masters; its presence tells a cluster client from a single-node one. */
+  readonly masters: ReadonlyArray<unknown>;
+  /** node-redis keeps the cluster's options here; the first root node names the cluster in messages. */
+  readonly _options?: { rootNodes?: ReadonlyArray<{ url?: string | undefined; socket?: unknown }> } | undefined;
+}
+
+/** Either kind of node-redis client the backends accept. */
+export type AnyRedisClient = RedisClientLike | RedisClusterLike;
+
+/** Whether `client` is a cluster client (node-redis's `RedisCluster` has `masters`; `RedisClient` does not). */
+export function isCluster(client: AnyRedisClient): client is RedisClusterLike {
+  return 'masters' in client;
+}
+
+/** The server a client talks to, for messages (never credentials). */
+export function describeClient(client: AnyRedisClient): string {
+  if (isCluster(client)) {
+    const root = client._options?.rootNodes?.[0];
+    const server = describeServer(typeof root?.url === 'string' ? root.url : undefined, root ?? {});
+    return server.replace(/^redis(s?):\/\//, 'redis$1-cluster://');
+  }
+  const url = typeof client.options?.url === 'string' ? client.options.url : undefined;
+  return describeServer(url, client.options);
+}
+
+/** The password in a client's URL, to keep it out of messages. */
+export function clientPassword(client: AnyRedisClient): string | undefined {
+  if (isCluster(client)) return passwordOf(client._options?.rootNodes?.[0]?.url);
+  return passwordOf(typeof client.options?.url === 'string' ? client.options.url : undefined);
+}
+
 /** The default server when neither `url` nor `REDIS_URL` is given. */
 export const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
@@ -90,8 +141,8 @@ function isAuthFailure(error: unknown): boolean {
  * Closes a client the backend created: waits for pending replies at most `graceMs` (a client
  * stuck reconnecting would wait for ever), then destroys it. Never throws.
  */
-export async function closeOwnedClient(client: RedisClientLike, graceMs = 2_000): Promise<void> {
-  const c = client as RedisClientLike & { close?: () => Promise<void>; destroy?: () => void };
+export async function closeOwnedClient(client: AnyRedisClient, graceMs = 2_000): Promise<void> {
+  const c = client as AnyRedisClient & { close?: () => Promise<void>; destroy?: () => void };
   if (!c.isOpen) return;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const grace = new Promise<'late'>((resolve) => {
@@ -110,24 +161,25 @@ export async function closeOwnedClient(client: RedisClientLike, graceMs = 2_000)
 
 // One connect() per client at a time, shared by every backend using it (the partitions of a
 // RedisPartitionedTokenBackend share one client).
-const connecting = new WeakMap<RedisClientLike, Promise<void>>();
+const connecting = new WeakMap<AnyRedisClient, Promise<void>>();
 
 /** Connects `client` when it is not open (a client given unconnected, or one that gave up reconnecting). */
-export async function ensureOpen(client: RedisClientLike): Promise<void> {
-  if (client.isOpen) return;
+export async function ensureOpen(client: AnyRedisClient): Promise<void> {
+  // A connect() of ours still running comes first: a cluster client says isOpen as soon as
+  // connect() starts, but cannot route a command before it has loaded the slots.
   let pending = connecting.get(client);
-  if (pending === undefined) {
-    pending = (async () => {
-      try {
-        await client.connect();
-      } catch (error) {
-        // Another caller (the application itself) connected it meanwhile.
-        if (client.isOpen && /already opened|already connected/i.test(String(error))) return;
-        throw error;
-      }
-    })().finally(() => connecting.delete(client));
-    connecting.set(client, pending);
-  }
+  if (pending !== undefined) return pending;
+  if (client.isOpen) return;
+  pending = (async () => {
+    try {
+      await client.connect();
+    } catch (error) {
+      // Another caller (the application itself) connected it meanwhile.
+      if (client.isOpen && /already opened|already connected/i.test(String(error))) return;
+      throw error;
+    }
+  })().finally(() => connecting.delete(client));
+  connecting.set(client, pending);
   await pending;
 }
 
@@ -206,24 +258,27 @@ class ClientClosedError extends Error {
 /**
  * A view of `client` that refuses to connect or send once `closed()` is true: the partitions of a
  * RedisPartitionedTokenBackend share its client through one such view, so that after the parent's
- * `close()` they fail instead of opening the client again.
+ * `close()` they fail instead of opening the client again. A view of a cluster client is a cluster
+ * client too.
  */
-export function closableView(client: RedisClientLike, closed: () => boolean, what: string): RedisClientLike {
+export function closableView<C extends AnyRedisClient>(client: C, closed: () => boolean, what: string): C {
   const refuse = (): Error => new ClientClosedError(`${what} was closed`);
-  return {
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => Promise<unknown>;
+  const view = {
     get isOpen() {
-      return !closed() && client.isOpen;
-    },
-    get options() {
-      return client.options;
+      return !closed() && client.isOpen && !connecting.has(client);
     },
     async connect() {
       if (closed()) throw refuse();
       await ensureOpen(client);
     },
-    async sendCommand(args, options) {
+    async sendCommand(...args: unknown[]) {
       if (closed()) throw refuse();
-      return client.sendCommand(args, options);
+      return send(...args);
     },
   };
+  for (const name of isCluster(client) ? ['masters', '_options'] : ['options']) {
+    Object.defineProperty(view, name, { get: () => (client as unknown as Record<string, unknown>)[name], enumerable: false });
+  }
+  return view as unknown as C;
 }

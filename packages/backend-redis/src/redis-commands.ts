@@ -1,4 +1,4 @@
-import { ensureOpen, type RedisClientLike } from './redis-client.js';
+import { ensureOpen, isCluster, type AnyRedisClient } from './redis-client.js';
 import { RedisCommandTimeoutError } from './redis-errors.js';
 import type { RedisScript } from './redis-scripts.js';
 
@@ -8,27 +8,29 @@ import type { RedisScript } from './redis-scripts.js';
  * the wait for its answer). Errors come out raw; the backend wraps them.
  */
 export class RedisCommands {
-  readonly #client: RedisClientLike;
+  readonly #client: AnyRedisClient;
   readonly #timeoutMs: number;
 
-  constructor(client: RedisClientLike, timeoutMs: number) {
+  constructor(client: AnyRedisClient, timeoutMs: number) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
   }
 
-  async send(args: string[]): Promise<unknown> {
+  /** Sends `args`; `key` is the key it touches, by which a cluster client routes it. */
+  async send(key: string, args: string[]): Promise<unknown> {
     await ensureOpen(this.#client);
-    const reply = this.#client.sendCommand(args, { timeout: this.#timeoutMs });
+    const options = { timeout: this.#timeoutMs };
+    const reply = isCluster(this.#client) ? this.#client.sendCommand(key, false, args, options) : this.#client.sendCommand(args, options);
     return withTimeout(reply, this.#timeoutMs, args[0] ?? 'command');
   }
 
   /** Runs a script with EVALSHA, falling back to EVAL (which caches it) when the server answers NOSCRIPT. */
   async eval(script: RedisScript, key: string, argv: readonly string[] = []): Promise<unknown> {
     try {
-      return await this.send(['EVALSHA', script.sha1, '1', key, ...argv]);
+      return await this.send(key, ['EVALSHA', script.sha1, '1', key, ...argv]);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return this.send(['EVAL', script.source, '1', key, ...argv]);
+      return this.send(key, ['EVAL', script.source, '1', key, ...argv]);
     }
   }
 }

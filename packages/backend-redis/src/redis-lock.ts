@@ -47,7 +47,7 @@ export async function acquireLease(ctx: LeaseContext, timeoutMs: number, signal?
     if (signal?.aborted) throw ctx.fail({ kind: 'aborted', reason: signal.reason });
     let reply: unknown;
     try {
-      reply = await commands.send(['SET', lockKey, owner, 'NX', 'PX', String(settings.leaseMs)]);
+      reply = await commands.send(lockKey, ['SET', lockKey, owner, 'NX', 'PX', String(settings.leaseMs)]);
     } catch (error) {
       throw ctx.fail({ kind: 'error', error, operation: 'take' });
     }
@@ -57,7 +57,7 @@ export async function acquireLease(ctx: LeaseContext, timeoutMs: number, signal?
     }
     const left = deadline - Date.now();
     if (left <= 0) {
-      const remainingLeaseMs = await commands.send(['PTTL', lockKey]).then(
+      const remainingLeaseMs = await commands.send(lockKey, ['PTTL', lockKey]).then(
         (ttl) => (typeof ttl === 'number' && ttl >= 0 ? ttl : undefined),
         () => undefined,
       );

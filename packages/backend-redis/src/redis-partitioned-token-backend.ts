@@ -9,10 +9,11 @@ import {
   closableView,
   closeOwnedClient,
   createOwnedClient,
+  describeClient,
   describeServer,
   passwordOf,
   resolveUrl,
-  type RedisClientLike,
+  type AnyRedisClient,
 } from './redis-client.js';
 import { classifyRedisError, scrubError } from './redis-errors.js';
 import { checkKeyPrefix, redisKeys } from './redis-keys.js';
@@ -56,8 +57,8 @@ export type RedisPartitionedTokenBackendOptions = Omit<RedisTokenBackendOptions,
 export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
   /** The prefix of every partition's keys. */
   readonly keyPrefix: string;
-  readonly #client: RedisClientLike;
-  readonly #shared: RedisClientLike;
+  readonly #client: AnyRedisClient;
+  readonly #shared: AnyRedisClient;
   readonly #ownsClient: boolean;
   readonly #server: string;
   readonly #settings: Omit<RedisTokenBackendOptions, 'key' | 'client' | 'url'>;
@@ -71,14 +72,14 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
     const { client, url, logger, connectTimeoutMs, ...settings } = options;
     if (client !== undefined && url !== undefined) throw new TypeError(`${BACKEND}: pass either client or url, not both`);
     if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')) {
-      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() from 'redis')`);
+      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() or createCluster() from 'redis')`);
     }
     this.keyPrefix = checkKeyPrefix(BACKEND, settings.keyPrefix);
     const log: Logger = logger ?? noopLogger;
     if (client !== undefined) {
       this.#client = client;
       this.#ownsClient = false;
-      this.#server = describeServer(typeof client.options?.url === 'string' ? client.options.url : undefined, client.options);
+      this.#server = describeClient(client);
     } else {
       const serverUrl = resolveUrl(BACKEND, url);
       const password = passwordOf(serverUrl);

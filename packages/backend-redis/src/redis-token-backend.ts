@@ -15,12 +15,16 @@ import {
   type TokenBackend,
 } from '@o365/core/backend';
 import {
+  clientPassword,
   closeOwnedClient,
   createOwnedClient,
+  describeClient,
   describeServer,
   passwordOf,
   resolveUrl,
+  type AnyRedisClient,
   type RedisClientLike,
+  type RedisClusterLike,
 } from './redis-client.js';
 import { RedisCommands } from './redis-commands.js';
 import { adviceFor, classifyRedisError, scrubError, UnexpectedRedisValueError } from './redis-errors.js';
@@ -52,11 +56,12 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
  */
 export interface RedisTokenBackendOptions {
   /**
-   * A node-redis 5 client of yours (`createClient()` from `redis`), connected or not: the backend
-   * connects it if it is not open, and never closes it. Give it an `error` listener, as node-redis
-   * requires of every client. Exclusive with `url`.
+   * A node-redis 5 client of yours, connected or not: `createClient()` from `redis`, or
+   * `createCluster()` for Redis Cluster. The backend connects it if it is not open, and never
+   * closes it. Give it an `error` listener, as node-redis requires of every client. Exclusive
+   * with `url`.
    */
-  client?: RedisClientLike;
+  client?: RedisClientLike | RedisClusterLike;
   /**
    * The server, `redis://[[username]:password@]host[:port][/database]` (`rediss://` for TLS), for a
    * client the backend creates and owns (closed by {@link RedisTokenBackend.close}). Default:
@@ -139,7 +144,7 @@ export class RedisTokenBackend implements TokenBackend {
   /** Expiry set on every save, in seconds; 0 when the cache never expires. */
   readonly ttlSeconds: number;
   // Private fields keep the client (whose options hold the password) out of util.inspect and JSON.
-  readonly #client: RedisClientLike;
+  readonly #client: AnyRedisClient;
   readonly #ownsClient: boolean;
   readonly #commands: RedisCommands;
   readonly #server: string;
@@ -154,7 +159,7 @@ export class RedisTokenBackend implements TokenBackend {
     const { client, url } = options;
     if (client !== undefined && url !== undefined) throw new TypeError(`${BACKEND}: pass either client or url, not both`);
     if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')) {
-      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() from 'redis')`);
+      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() or createCluster() from 'redis')`);
     }
     this.key = checkName(options.key);
     this.keyPrefix = checkKeyPrefix(BACKEND, options.keyPrefix);
@@ -171,9 +176,8 @@ export class RedisTokenBackend implements TokenBackend {
     if (client !== undefined) {
       this.#client = client;
       this.#ownsClient = false;
-      const clientUrl = typeof client.options?.url === 'string' ? client.options.url : undefined;
-      this.#server = describeServer(clientUrl, client.options);
-      this.#password = passwordOf(clientUrl);
+      this.#server = describeClient(client);
+      this.#password = clientPassword(client);
     } else {
       const serverUrl = resolveUrl(BACKEND, url);
       this.#server = describeServer(serverUrl);

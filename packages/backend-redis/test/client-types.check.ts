@@ -1,5 +1,5 @@
 // Type-level checks (run by `tsc --noEmit`, not jest): every node-redis 5 client fits the
-// backends' `client` option, whatever its modules, RESP version or type mapping; a cluster does not.
+// backends' `client` option (single node or cluster), whatever its modules, RESP version or type mapping.
 import { createClient, createCluster, defineScript, RESP_TYPES } from 'redis';
 import { RedisPartitionedTokenBackend, RedisTokenBackend } from '../src/index.js';
 
@@ -19,5 +19,9 @@ new RedisTokenBackend({ client: scripted });
 new RedisPartitionedTokenBackend({ client: resp3 });
 
 const cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] });
-// @ts-expect-error a cluster client is not a single-node client
+const resp3Cluster = createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }], RESP: 3 });
 new RedisTokenBackend({ client: cluster });
+new RedisPartitionedTokenBackend({ client: resp3Cluster });
+
+// @ts-expect-error not a node-redis client
+new RedisTokenBackend({ client: { get: async () => null } });

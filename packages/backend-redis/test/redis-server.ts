@@ -196,3 +196,45 @@ export async function startBlackhole(): Promise<{ port: number; stop(): void }> 
     },
   };
 }
+
+/** A throwaway Redis Cluster: `masters` cluster-enabled redis-servers sharing the 16,384 slots. */
+export interface RedisClusterServers {
+  readonly nodes: readonly RedisServer[];
+  /** `redis://127.0.0.1:PORT` of each node. */
+  readonly rootUrls: readonly string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `masters` redis-servers with `--cluster-enabled yes`, gives each an equal range of slots
+ * (CLUSTER ADDSLOTSRANGE), joins them (CLUSTER MEET) and waits until every node reports
+ * `cluster_state:ok` and knows every slot's owner.
+ */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterServers> {
+  const nodes = await Promise.all(
+    Array.from({ length: masters }, () =>
+      startRedis({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }),
+    ),
+  );
+  const stop = async (): Promise<void> => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  };
+  try {
+    const per = Math.ceil(16384 / masters);
+    await Promise.all(
+      nodes.map((n, i) => n.command(['CLUSTER', 'ADDSLOTSRANGE', String(i * per), String(Math.min(16383, (i + 1) * per - 1))])),
+    );
+    for (const n of nodes.slice(1)) await n.command(['CLUSTER', 'MEET', '127.0.0.1', String(nodes[0]!.port)]);
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const infos = await Promise.all(nodes.map((n) => n.command(['CLUSTER', 'INFO']).then(String)));
+      if (infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${masters}\\b`).test(info))) break;
+      if (Date.now() > deadline) throw new Error(`the cluster did not converge:\n${infos.join('\n')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes, rootUrls: nodes.map((n) => n.url), stop };
+}
