@@ -30,7 +30,7 @@ import { RedisCommands } from './redis-commands.js';
 import { adviceFor, classifyRedisError, scrubError, UnexpectedRedisValueError } from './redis-errors.js';
 import { checkKeyPrefix, DEFAULT_KEY, redisKeys } from './redis-keys.js';
 import { acquireLease, type LeaseFailure } from './redis-lock.js';
-import { DELETE, LOAD, SAVE, scriptReply } from './redis-scripts.js';
+import { DELETE, LOAD, replyText, SAVE, scriptReply } from './redis-scripts.js';
 
 const BACKEND = 'RedisTokenBackend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -200,9 +200,24 @@ export class RedisTokenBackend implements TokenBackend {
     return `${this.#server}/${this.dataKey}`;
   }
 
-  /** Reads the cache and its version; `undefined` when nothing is stored. */
+  /**
+   * Reads the cache and its version; `undefined` when nothing is stored. One `HMGET` (atomic); only
+   * when it finds nothing, or the key holds another type, a Lua script tells "nothing stored" from
+   * "something that is not ours" and names what is there.
+   */
   async load(): Promise<StoredToken | undefined> {
     this.#assertOpen('load');
+    let fields: unknown;
+    try {
+      fields = await this.#commands.send(this.dataKey, ['HMGET', this.dataKey, 'data', 'ver']);
+    } catch (error) {
+      if (classifyRedisError(error).kind !== 'wrong-type') throw this.#error('load', error);
+    }
+    if (Array.isArray(fields)) {
+      const data = replyText(fields[0]);
+      const version = replyText(fields[1]);
+      if (data !== undefined && version !== undefined && version !== '') return { data, version };
+    }
     let reply;
     try {
       reply = scriptReply(await this.#commands.eval(LOAD, this.dataKey));
