@@ -251,7 +251,7 @@ export function passwordOf(url: string | undefined): string | undefined {
 }
 
 /** node-redis's name for "this client is closed", so the error reads the same as the library's own. */
-class ClientClosedError extends Error {
+export class ClientClosedError extends Error {
   override readonly name = 'ClientClosedError';
 }
 

@@ -35,7 +35,14 @@ import { DELETE, LOAD, replyText, SAVE, scriptReply } from './redis-scripts.js';
 const BACKEND = 'RedisTokenBackend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 
-/** 90 days: Microsoft Entra's refresh tokens expire after 90 days without use. */
+/**
+ * The default `ttlSeconds`, 90 days: a Microsoft Entra refresh token not used for 90 days expires.
+ *
+ * @example
+ * ```ts
+ * new RedisTokenBackend({ key: 'app', ttlSeconds: 2 * DEFAULT_TTL_SECONDS });
+ * ```
+ */
 export const DEFAULT_TTL_SECONDS = 90 * 24 * 60 * 60;
 const DEFAULT_LOCK_LEASE_MS = 15_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
@@ -192,7 +199,7 @@ export class RedisTokenBackend implements TokenBackend {
         },
       });
     }
-    this.#commands = new RedisCommands(this.#client, commandTimeoutMs);
+    this.#commands = new RedisCommands(this.#client, commandTimeoutMs, () => this.#closed);
   }
 
   /** `redis://host:port[/db]/<dataKey>`, for messages and `TokenBackendError.location`; never credentials. */

@@ -170,6 +170,25 @@ describe('RedisTokenBackend.lock', () => {
     expect(order.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_v, i) => i));
   });
 
+  it('a backend closed while holding the lock: renewals stop without reopening the client, release rejects typed', async () => {
+    const key = uniqueKey();
+    const logger = recordingLogger();
+    const holder = new RedisTokenBackend({ url: redis.url, key, lockLeaseMs: 60, logger });
+    const release = await holder.lock();
+    const clients = async (): Promise<number> => Number(String(await redis.command(['INFO', 'clients'])).match(/connected_clients:(\d+)/)?.[1]);
+    const before = await clients();
+    await holder.close();
+    await sleep(150); // several renewal ticks
+    expect(await clients()).toBe(before - 1);
+    const error = await release().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(TokenBackendError);
+    expect((error as Error).message).toMatch(/could not release the lock .*the backend was closed/);
+    expect(logger.warnings.some((w) => /renewing the token cache lock lease failed/.test(w))).toBe(true);
+  });
+
   it('an invalid timeout is a TypeError', async () => {
     await expect(backend(uniqueKey()).lock({ timeoutMs: -1 })).rejects.toBeInstanceOf(TypeError);
   });
