@@ -100,7 +100,12 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
     this.#shared = closableView(this.#client, () => this.#closed, BACKEND);
     this.#settings = { ...settings, keyPrefix: this.keyPrefix, logger: log };
     // Checks the remaining options (ttlSeconds, timeouts) now rather than at the first partition.
-    new RedisTokenBackend({ ...this.#settings, client: this.#shared, key: 'options-check' });
+    try {
+      new RedisTokenBackend({ ...this.#settings, client: this.#shared, key: 'options-check' });
+    } catch (error) {
+      if (error instanceof TypeError) throw new TypeError(error.message.replace(/^RedisTokenBackend:/, `${BACKEND}:`));
+      throw error;
+    }
   }
 
   /** `redis://host:port[/db]/${keyPrefix}{*}:data`: where the partitions live, never credentials. */

@@ -118,7 +118,7 @@ describe('RedisPartitionedTokenBackend', () => {
 
   it('options are checked when the backend is made', () => {
     expect(() => new RedisPartitionedTokenBackend({ key: 'x' } as never)).toThrow(/partition key is given to partition/);
-    expect(() => new RedisPartitionedTokenBackend({ ttlSeconds: -5 })).toThrow(/ttlSeconds/);
+    expect(() => new RedisPartitionedTokenBackend({ ttlSeconds: -5 })).toThrow(/^RedisPartitionedTokenBackend: ttlSeconds must be an integer >= 0$/);
     expect(() => new RedisPartitionedTokenBackend({ client: createClient(), url: redis.url })).toThrow(/either client or url/);
     expect(() => new RedisPartitionedTokenBackend({ keyPrefix: 'a\u0000' })).toThrow(/control characters/);
     expect(() => new RedisPartitionedTokenBackend({ keyPrefix: '{tenant}:' })).toThrow(/must not contain \{ or \}/);

@@ -291,7 +291,7 @@ describe('failures are typed, bounded and free of secrets', () => {
     const backend = track(new RedisTokenBackend({ url, key: 'wrongpass' }));
     const started = Date.now();
     const error = await rejectionOf(() => backend.load());
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(Date.now() - started).toBeLessThan(3000); // a rejected password is not retried
     expect(error.message).toContain(`redis://127.0.0.1:${secured.port}`);
     expect(error.message).toContain('o365:{wrongpass}:data');
     expect(error.message).toMatch(/WRONGPASS/);
@@ -334,8 +334,8 @@ describe('failures are typed, bounded and free of secrets', () => {
       const backend = track(new RedisTokenBackend({ url: `redis://127.0.0.1:${hole.port}`, key: 'blackhole', connectTimeoutMs: 300 }));
       const started = Date.now();
       const error = await rejectionOf(() => backend.load());
-      // 1 attempt + 3 reconnects of 300 ms each, plus short backoffs.
-      expect(Date.now() - started).toBeLessThan(3000);
+      // 1 attempt + 3 reconnects of 300 ms each, plus short backoffs (the OS alone would wait minutes).
+      expect(Date.now() - started).toBeLessThan(5000);
       expect(error.message).toContain(`redis://127.0.0.1:${hole.port}`);
       expect(error.message).toMatch(/could not be reached/);
     } finally {
@@ -368,7 +368,7 @@ describe('failures are typed, bounded and free of secrets', () => {
       server.process.kill('SIGSTOP');
       const started = Date.now();
       const error = await rejectionOf(() => backend.load());
-      expect(Date.now() - started).toBeLessThan(2000);
+      expect(Date.now() - started).toBeLessThan(3000);
       expect(error.message).toMatch(/got no answer within 300 ms/);
       expect(error.message).toMatch(/did not answer in time/);
     } finally {
