@@ -33,6 +33,8 @@ export interface RedisClientLikeOptions {
   url?: string | undefined;
   database?: number | undefined;
   socket?: unknown;
+  /** Read only to keep it out of messages. */
+  password?: string | undefined;
 }
 
 /**
@@ -58,7 +60,9 @@ export interface RedisClusterLike {
   /** node-redis's list of the cluster's masters; its presence tells a cluster client from a single-node one. */
   readonly masters: ReadonlyArray<unknown>;
   /** node-redis keeps the cluster's options here; the first root node names the cluster in messages. */
-  readonly _options?: { rootNodes?: ReadonlyArray<{ url?: string | undefined; socket?: unknown }> } | undefined;
+  readonly _options?:
+    | { rootNodes?: ReadonlyArray<{ url?: string | undefined; socket?: unknown }>; defaults?: { password?: string | undefined } }
+    | undefined;
 }
 
 /** Either kind of node-redis client the backends accept. */
@@ -80,10 +84,13 @@ export function describeClient(client: AnyRedisClient): string {
   return describeServer(url, client.options);
 }
 
-/** The password in a client's URL, to keep it out of messages. */
+/** The password a client was given (in its URL or as `password`), to keep it out of messages. */
 export function clientPassword(client: AnyRedisClient): string | undefined {
-  if (isCluster(client)) return passwordOf(client._options?.rootNodes?.[0]?.url);
-  return passwordOf(typeof client.options?.url === 'string' ? client.options.url : undefined);
+  const given = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  if (isCluster(client)) {
+    return given(client._options?.defaults?.password) ?? passwordOf(client._options?.rootNodes?.[0]?.url);
+  }
+  return given(client.options?.password) ?? passwordOf(typeof client.options?.url === 'string' ? client.options.url : undefined);
 }
 
 /** The default server when neither `url` nor `REDIS_URL` is given. */

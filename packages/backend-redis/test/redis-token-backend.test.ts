@@ -303,6 +303,17 @@ describe('failures are typed, bounded and free of secrets', () => {
     expect(inspect(backend)).not.toContain(PASSWORD);
   });
 
+  it('a supplied client with a wrong password option: typed error, the password in no message', async () => {
+    const client = createClient({ url: secured.urlWithoutPassword, password: `bad-${PASSWORD}`, socket: { reconnectStrategy: false } });
+    client.on('error', () => undefined);
+    const backend = new RedisTokenBackend({ client, key: 'client-password' });
+    const error = await rejectionOf(() => backend.save(TOKEN_DATA));
+    expect(error.message).toMatch(/WRONGPASS/);
+    expect(visible(error)).not.toContain(PASSWORD);
+    expect(inspect(backend, { showHidden: true, depth: 5 })).not.toContain(PASSWORD);
+    expect(JSON.stringify(backend)).not.toContain(PASSWORD);
+  });
+
   it('no password for a server that requires one: NOAUTH, with advice', async () => {
     const backend = track(new RedisTokenBackend({ url: secured.urlWithoutPassword, key: 'noauth' }));
     for (const op of [() => backend.load(), () => backend.save('{}'), () => backend.delete(), () => backend.lock({ timeoutMs: 100 })]) {
