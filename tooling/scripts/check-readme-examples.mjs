@@ -171,6 +171,25 @@ export declare class PrismaClient {
     ],
   },
   {
+    file: 'packages/backend-redis/README.md',
+    preamble: {
+      Account: "import { Account } from '@o365/core';",
+      RedisTokenBackend: "import { RedisTokenBackend } from '@o365/backend-redis';",
+      RedisPartitionedTokenBackend: "import { RedisPartitionedTokenBackend } from '@o365/backend-redis';",
+      req: 'declare const req: { user: { homeAccountId: string } };',
+    },
+    options: [{ section: 'Options', module: '@o365/backend-redis', type: 'RedisTokenBackendOptions' }],
+    mentions: [
+      {
+        kind: 'members',
+        section: 'Options',
+        startsWith: 'Members besides',
+        type: "import('@o365/backend-redis').RedisTokenBackend",
+        ignore: ['TokenBackend', 'signal', 'timeoutMs', 'AbortSignal'],
+      },
+    ],
+  },
+  {
     file: 'tooling/backend-testkit/README.md',
     preamble: {
       service: 'declare const service: { url: string };',
