@@ -2,7 +2,7 @@
 // against a real redis-server: backends on clients of their own, backends sharing one
 // user-supplied client of a password-protected server, and partitions of the partitioned backend.
 import { afterAll, beforeAll } from '@jest/globals';
-import { runTokenBackendConformance } from '@o365/backend-testkit';
+import { runPartitionedTokenBackendConformance, runTokenBackendConformance } from '@o365/backend-testkit';
 import { createClient } from 'redis';
 import { RedisPartitionedTokenBackend, RedisTokenBackend } from '../src/index.js';
 import { freePort, startRedis, type RedisServer } from './redis-server.js';
@@ -65,4 +65,10 @@ runTokenBackendConformance({
   createBackend: (key) => running(partitioned, 'the partitioned backend').partition(key),
   createUnreachableBackend: async () =>
     track(new RedisPartitionedTokenBackend({ url: await closedUrl(), connectTimeoutMs: 1000 })).partition('unreachable'),
+});
+
+// The partitioned-store rules (isolation, awkward keys, delete one, invalid keys, independent locks).
+runPartitionedTokenBackendConformance({
+  name: 'RedisPartitionedTokenBackend',
+  createPartitioned: (namespace) => track(new RedisPartitionedTokenBackend({ url: running(plain, 'redis-server').url, keyPrefix: `${namespace}:` })),
 });

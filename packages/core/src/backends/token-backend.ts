@@ -96,7 +96,7 @@ export interface TokenBackend {
  *
  * @example
  * ```ts
- * const users: PartitionedTokenBackend = new RedisTokenBackend({ url, keyPrefix: 'o365:' });
+ * const users: PartitionedTokenBackend = new PartitionedFileSystemTokenBackend({ folder: '/var/lib/myapp/tokens' });
  * const adele = users.partition('adele-home-account-id');
  * await adele.save(cacheJson);
  * ```
