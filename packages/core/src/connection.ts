@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { AccountInfo, AuthenticationResult } from '@azure/msal-node';
@@ -7,8 +6,7 @@ import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
 import { AuthenticationError, InvalidArgumentError, TokenBackendError, TokenExpiredError } from './errors.js';
 import { createGraphSession, type GraphSession } from './graph/graph-session.js';
-import { createHttpClient, type HttpClient, type HttpRetryOptions } from './http/http-client.js';
-import type { TlsOptions } from './http/dispatcher.js';
+import type { HttpClient } from './http/http-client.js';
 import { noopLogger, type Logger } from './logger.js';
 import { MSGraphProtocol, type Protocol } from './protocol.js';
 import { redactData, redactText, registerSecret } from './redact.js';
@@ -25,11 +23,10 @@ import {
   type FoundAccessToken,
 } from './auth/cache-format.js';
 import { isAssertion, isCertificate, type ClientCredential, type Credentials } from './auth/credentials.js';
-import { AuthEngine, type AuthCodeRequestState, type DeviceCodeInfo } from './auth/engine.js';
+import { AuthEngine, type DeviceCodeInfo } from './auth/engine.js';
 import { mapAuthError } from './auth/error-mapping.js';
 import { TokenStore } from './auth/token-store.js';
 import {
-  checkManagedIdentityId,
   managedIdentityClientId,
   ManagedIdentityEngine,
   type ManagedIdentityId,
@@ -41,7 +38,38 @@ import { ExternalAccessToken, type AccessTokenSource } from './auth/external-tok
 import { checkDefaultHeaders, RequestPacer } from './graph/request-pacer.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
-import { clipServerText } from './text-limits.js';
+
+import {
+  checkCapabilities,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  DEFAULT_SKEW_SECONDS,
+  FLOWS,
+  httpClientFor,
+  managedIdentityOf,
+  MULTI_TENANT,
+  trustKeyOf,
+} from './connection-setup.js';
+import { assertRedirectMatches, validateFlow } from './auth/authorization-flow-checks.js';
+import type {
+  AuthFlowType,
+  AuthorizationFlow,
+  Clock,
+  ConnectionOptions,
+  GetAccessTokenOptions,
+  OnBehalfOfConnection,
+  UserConnection,
+} from './connection-options.js';
+
+export type {
+  AuthFlowType,
+  AuthorizationFlow,
+  Clock,
+  ConnectionOptions,
+  GetAccessTokenOptions,
+  OnBehalfOfConnection,
+  UserConnection,
+} from './connection-options.js';
+export { httpClientFor } from './connection-setup.js';
 
 /** Whom a call is for: captured synchronously when the call starts, so a later user switch cannot change it. */
 interface Selection {
@@ -51,236 +79,6 @@ interface Selection {
   scopes?: string[];
   memo?: { homeAccountId: string; scopes: readonly string[]; key: string };
 }
-
-/**
- * Options of {@link Connection.getAccessToken}.
- *
- * @example
- * ```ts
- * const options: GetAccessTokenOptions = { username: 'adele@contoso.com', scopes: ['User.Read'], signal: AbortSignal.timeout(10_000) };
- * const token = await connection.getAccessToken(options);
- * ```
- */
-export interface GetAccessTokenOptions {
-  /** Scopes of the token (default: those of the sign-in, or Graph's defaults). */
-  scopes?: string[];
-  /** The user of the token cache the token is for (default: the selected `username`); what servers should pass. */
-  username?: string;
-  /**
-   * A claims request (JSON, or base64 of JSON as a CAE challenge carries it): a new token is
-   * requested with it, whatever is cached. See `clientCapabilities`.
-   */
-  claims?: string;
-  signal?: AbortSignalLike;
-}
-
-/**
- * One user's side of a {@link Connection} (from {@link Connection.forUser}): every call is for
- * that user, whatever the connection's `username` is set to meanwhile.
- *
- * @example
- * ```ts
- * const adele: UserConnection = connection.forUser('adele@contoso.com');
- * const res = await adele.getSession().fetch('me');
- * ```
- */
-export interface UserConnection extends TokenCredential {
-  readonly username: string;
-  getAccessToken(options?: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string>;
-  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken>;
-  isAuthenticated(): Promise<boolean>;
-  /** Removes this user's tokens; other users' entries stay. */
-  logout(): Promise<boolean>;
-  /** A Graph session whose requests all carry this user's token. */
-  getSession(): GraphSession;
-}
-
-/**
- * A web API's side of on-behalf-of for one caller (from {@link Connection.onBehalfOf}): Graph
- * tokens and a Graph session for the user of the caller's token.
- *
- * @example
- * ```ts
- * const me = await (await account.connection.onBehalfOf(callerToken).getSession().fetch('me')).json();
- * ```
- */
-export interface OnBehalfOfConnection {
-  /** A Graph token (or one for `scopes`) for the caller's user, from memory while it is valid. */
-  getAccessToken(options?: { scopes?: string[]; signal?: AbortSignalLike }): Promise<string>;
-  /** A Graph session whose requests carry the caller's user's token (refreshed once on a 401). */
-  getSession(): GraphSession;
-}
-
-/**
- * A source of time, epoch milliseconds. Tests pass the emulator's clock.
- *
- * @example
- * ```ts
- * const clock: Clock = { now: () => emu.clock.now() }; // tests move time with the emulator
- * new Account(['client-id'], { clock });
- * ```
- */
-export interface Clock {
-  now(): number;
-}
-
-/**
- * The OAuth flows python-o365 offers (plus device code).
- *
- * @example
- * ```ts
- * const authFlowType: AuthFlowType = 'device';
- * new Account(['client-id'], { authFlowType, tenantId });
- * ```
- */
-export type AuthFlowType = 'authorization' | 'credentials' | 'password' | 'public' | 'device' | 'managedIdentity' | 'external';
-
-/**
- * Options of {@link Connection} (and of `Account`, which passes them on).
- *
- * @example
- * ```ts
- * const options: ConnectionOptions = { authFlowType: 'password', tenantId, username: 'adele@contoso.com', password, refreshSkewSeconds: 120 };
- * const connection = new Connection(['client-id'], options);
- * ```
- */
-export interface ConnectionOptions {
-  /** Default `'authorization'`. */
-  authFlowType?: AuthFlowType;
-  /** Directory (tenant) id or domain, or `common` / `organizations` / `consumers`. Default `'common'`. */
-  tenantId?: string;
-  /** Default `new MSGraphProtocol()`. */
-  protocol?: Protocol;
-  /** Identity host, e.g. `https://login.microsoftonline.us` or the emulator's `emu.authorityHost`. Default: the protocol's cloud. */
-  authorityHost?: string;
-  /** Where tokens are kept. Default `new FileSystemTokenBackend()` (`./o365_token.txt`). */
-  tokenBackend?: TokenBackend;
-  /** Selects the signed-in user when the cache holds several; the password flow's user. */
-  username?: string;
-  /** The password flow's password (kept in memory only). */
-  password?: string;
-  /** Extra trusted CA (corporate TLS inspection, the emulator). */
-  tls?: TlsOptions;
-  /** Proxy URL for Graph and token requests. */
-  proxy?: string;
-  /** Per-request timeout in ms (default 30 000). */
-  timeoutMs?: number;
-  /** Retries of 429/5xx and broken connections (default 3, `Retry-After` honoured). */
-  retry?: HttpRetryOptions;
-  /** Receives redacted diagnostics. Default: nothing is logged. */
-  logger?: Logger;
-  /** Time source for token expiry (default `Date`). */
-  clock?: Clock;
-  /** Refresh this many seconds before the access token expires (default 300). */
-  refreshSkewSeconds?: number;
-  /**
-   * Minimum gap in milliseconds between the starts of Graph requests (python-o365's
-   * `requests_delay`, which defaults to 200). Default `0`: Graph's throttling is answered by the
-   * retries, which honour `Retry-After`.
-   */
-  requestsDelay?: number;
-  /** Headers sent with every Graph request (a request's own header wins; `Prefer` values are joined). */
-  defaultHeaders?: Record<string, string>;
-  /**
-   * `authFlowType: 'external'` only: the access token obtained elsewhere (another library, a
-   * gateway), or a function returning one. It is used as given, never refreshed or stored.
-   */
-  accessToken?: AccessTokenSource;
-  /**
-   * Capabilities declared with every token request. `['cp1']` makes the client CAE-capable:
-   * Microsoft Graph then revokes its tokens at once on a critical event (sessions revoked, a
-   * Conditional Access change) with a claims challenge, which `getSession()` answers by getting a
-   * token with those claims and retrying once; in return Entra may issue longer-lived tokens.
-   */
-  clientCapabilities?: string[];
-  /** How retries wait (tests inject a fake). */
-  sleep?: (ms: number) => Promise<void>;
-  /** How long to wait for the backend's cross-process lock around a refresh (default 30 000 ms). */
-  lockTimeoutMs?: number;
-  /** An HTTP client to use instead of building one (its TLS/proxy/retry settings then apply). */
-  httpClient?: HttpClient;
-  /**
-   * `authFlowType: 'managedIdentity'` only: a user-assigned identity by resource id or object id
-   * (by client id, pass `[clientId]` as the credentials or `{ clientId }` here). Omitted with
-   * `[]` credentials: the system-assigned identity.
-   */
-  managedIdentity?: ManagedIdentityId;
-}
-
-/**
- * Plain-JSON state between {@link Connection.getAuthorizationUrl} and {@link Connection.requestToken}.
- *
- * @example
- * ```ts
- * const { url, flow } = await account.getAuthorizationUrl(['basic'], { redirectUri });
- * req.session.flow = flow satisfies AuthorizationFlow; // plain JSON, kept server-side
- * ```
- */
-export interface AuthorizationFlow {
-  version: 1;
-  clientId: string;
-  authority: string;
-  scopes: string[];
-  redirectUri: string;
-  state: string;
-  nonce: string;
-  /** PKCE verifier: keep the flow server-side (session store), never in a URL. */
-  codeVerifier: string;
-}
-
-const DEFAULT_SKEW_SECONDS = 300;
-const FLOWS: readonly AuthFlowType[] = ['authorization', 'credentials', 'password', 'public', 'device', 'managedIdentity', 'external'];
-
-/** The identity `authFlowType: 'managedIdentity'` uses: `[]` system-assigned, `[clientId]` or the option user-assigned. */
-function managedIdentityOf(credentials: Credentials, options: ConnectionOptions): ManagedIdentityId | undefined {
-  if (!Array.isArray(credentials)) throw new TypeError("credentials must be [] or [userAssignedClientId] with authFlowType 'managedIdentity'");
-  if (credentials.length > 1) {
-    throw new TypeError("authFlowType 'managedIdentity' takes no secret or certificate: pass [] (system-assigned) or [userAssignedClientId]");
-  }
-  const option = options.managedIdentity === undefined ? undefined : checkManagedIdentityId(options.managedIdentity);
-  const clientId: unknown = credentials[0];
-  if (clientId === undefined) return option;
-  if (typeof clientId !== 'string' || clientId.trim() === '') throw new TypeError('the managed identity client id must be a non-empty string');
-  if (option !== undefined && !('clientId' in option && option.clientId.toLowerCase() === clientId.trim().toLowerCase())) {
-    throw new TypeError('name the managed identity once: [clientId] or the managedIdentity option, not both');
-  }
-  return { clientId: clientId.trim() };
-}
-const MULTI_TENANT = new Set(['common', 'organizations', 'consumers']);
-
-function checkCapabilities(value: unknown): string[] {
-  if (!Array.isArray(value) || value.some((c) => typeof c !== 'string' || c.trim() === '')) {
-    throw new TypeError("clientCapabilities must be an array of capability names, e.g. ['cp1']");
-  }
-  return value.map((c: string) => c.trim());
-}
-
-/** The HTTP client a connection builds from its options when none is given. */
-export function httpClientFor(options: ConnectionOptions, logger: Logger): HttpClient {
-  return createHttpClient({
-    ...(options.tls ? { tls: options.tls } : {}),
-    ...(options.proxy ? { proxy: options.proxy } : {}),
-    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    logger,
-  });
-}
-
-/**
- * The authority metadata fetched over a caller's HTTP client is trusted for that client only (its
- * TLS and proxy settings are unknown to us); connections sharing one client share one discovery.
- */
-const clientTrustKeys = new WeakMap<HttpClient, string>();
-function trustKeyOf(http: HttpClient): string {
-  let key = clientTrustKeys.get(http);
-  if (key === undefined) {
-    key = randomUUID();
-    clientTrustKeys.set(http, key);
-  }
-  return key;
-}
-const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
 /**
  * The authenticated link to Microsoft 365: msal-node for the OAuth flows, the token cache kept
@@ -325,7 +123,9 @@ export class Connection implements TokenCredential {
     }
     let credential: ClientCredential | undefined;
     if (this.authFlowType === 'external') {
-      this.#external = new ExternalAccessToken(options.accessToken as AccessTokenSource, () => this.#clock.now());
+      this.#external = new ExternalAccessToken(options.accessToken as AccessTokenSource, () =>
+        this.#clock.now(),
+      );
       if (typeof options.accessToken === 'string') registerSecret(options.accessToken);
       const clientId: unknown = Array.isArray(credentials) ? credentials[0] : undefined;
       this.clientId = typeof clientId === 'string' && clientId.trim() !== '' ? clientId.trim() : 'external';
@@ -339,10 +139,18 @@ export class Connection implements TokenCredential {
       if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
         throw new TypeError('credentials must be [clientId] or [clientId, clientSecretOrCertificate]');
       }
-      if (options.managedIdentity !== undefined) throw new TypeError("the managedIdentity option needs authFlowType: 'managedIdentity'");
+      if (options.managedIdentity !== undefined)
+        throw new TypeError("the managedIdentity option needs authFlowType: 'managedIdentity'");
       credential = credentials[1];
-      if (credential !== undefined && typeof credential !== 'string' && !isCertificate(credential) && !isAssertion(credential)) {
-        throw new TypeError('the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }');
+      if (
+        credential !== undefined &&
+        typeof credential !== 'string' &&
+        !isCertificate(credential) &&
+        !isAssertion(credential)
+      ) {
+        throw new TypeError(
+          'the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }',
+        );
       }
       if (typeof credential === 'string' && credential === '') {
         throw new TypeError('the client secret is empty; pass [clientId] alone for a public client');
@@ -351,11 +159,15 @@ export class Connection implements TokenCredential {
     }
     this.#credential = credential;
     if (this.authFlowType === 'credentials' && credential === undefined) {
-      throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
+      throw new TypeError(
+        "authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)",
+      );
     }
     if (this.authFlowType === 'device' && credential !== undefined) {
       // msal-node offers the device code grant on public clients only; fail here, not after a request.
-      throw new TypeError("authFlowType 'device' is for public clients: pass [clientId] alone (no secret, certificate or assertion)");
+      throw new TypeError(
+        "authFlowType 'device' is for public clients: pass [clientId] alone (no secret, certificate or assertion)",
+      );
     }
     this.tenantId = options.tenantId ?? 'common';
     if (this.authFlowType === 'credentials' && MULTI_TENANT.has(this.tenantId.toLowerCase())) {
@@ -366,12 +178,20 @@ export class Connection implements TokenCredential {
     }
     this.protocol = options.protocol ?? new MSGraphProtocol();
     this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
-    if ((this.authFlowType === 'managedIdentity' || this.authFlowType === 'external') && options.tokenBackend !== undefined) {
+    if (
+      (this.authFlowType === 'managedIdentity' || this.authFlowType === 'external') &&
+      options.tokenBackend !== undefined
+    ) {
       // As msal-node and @azure/identity: the endpoint is local and cheap, its tokens are not stored.
-      throw new TypeError(`authFlowType '${this.authFlowType}' keeps its tokens in memory only; remove the tokenBackend option`);
+      throw new TypeError(
+        `authFlowType '${this.authFlowType}' keeps its tokens in memory only; remove the tokenBackend option`,
+      );
     }
     this.tokenBackend =
-      options.tokenBackend ?? (this.authFlowType === 'managedIdentity' || this.authFlowType === 'external' ? new MemoryTokenBackend() : new FileSystemTokenBackend());
+      options.tokenBackend ??
+      (this.authFlowType === 'managedIdentity' || this.authFlowType === 'external'
+        ? new MemoryTokenBackend()
+        : new FileSystemTokenBackend());
     this.#password = options.password;
     this.#selection = options.username === undefined ? {} : { username: options.username };
     this.#logger = options.logger ?? noopLogger;
@@ -383,12 +203,17 @@ export class Connection implements TokenCredential {
     registerSecret(options.password);
 
     this.#ownsHttp = options.httpClient === undefined;
-    this.#http =
-      options.httpClient ?? httpClientFor(options, this.#logger);
+    this.#http = options.httpClient ?? httpClientFor(options, this.#logger);
     this.#store = new TokenStore(this.tokenBackend, this.#logger);
     const ca = options.tls?.ca;
     const trustKey = createHash('sha256')
-      .update(JSON.stringify([Array.isArray(ca) ? ca : ca ? [ca] : [], options.tls?.rejectUnauthorized ?? true, options.proxy ?? '']))
+      .update(
+        JSON.stringify([
+          Array.isArray(ca) ? ca : ca ? [ca] : [],
+          options.tls?.rejectUnauthorized ?? true,
+          options.proxy ?? '',
+        ]),
+      )
       .digest('hex');
     this.#engine = new AuthEngine({
       clientId: this.clientId,
@@ -398,15 +223,27 @@ export class Connection implements TokenCredential {
       logger: this.#logger,
       store: this.#store,
       trustKey: options.httpClient ? trustKeyOf(options.httpClient) : trustKey,
-      ...(options.clientCapabilities !== undefined ? { clientCapabilities: checkCapabilities(options.clientCapabilities) } : {}),
+      ...(options.clientCapabilities !== undefined
+        ? { clientCapabilities: checkCapabilities(options.clientCapabilities) }
+        : {}),
     });
     this.#graphExtras = {
-      ...(options.defaultHeaders !== undefined ? { defaultHeaders: checkDefaultHeaders(options.defaultHeaders) } : {}),
+      ...(options.defaultHeaders !== undefined
+        ? { defaultHeaders: checkDefaultHeaders(options.defaultHeaders) }
+        : {}),
       ...(options.requestsDelay !== undefined && options.requestsDelay !== 0
-        ? { pacer: new RequestPacer(options.requestsDelay, options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))) }
+        ? {
+            pacer: new RequestPacer(
+              options.requestsDelay,
+              options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+            ),
+          }
         : {}),
     };
-    this.#obo = new OnBehalfOfTokens((assertion, scopes, force) => this.#acquireOnBehalfOf(assertion, scopes, force), () => this.#clock.now());
+    this.#obo = new OnBehalfOfTokens(
+      (assertion, scopes, force) => this.#acquireOnBehalfOf(assertion, scopes, force),
+      () => this.#clock.now(),
+    );
   }
 
   readonly #obo: OnBehalfOfTokens;
@@ -448,7 +285,8 @@ export class Connection implements TokenCredential {
    * user's account id and scopes, so the next call is served from memory).
    */
   #selectionOf(username: string): Selection {
-    if (typeof username !== 'string' || username.trim() === '') throw new TypeError('username must be a non-empty string');
+    if (typeof username !== 'string' || username.trim() === '')
+      throw new TypeError('username must be a non-empty string');
     const key = username.trim().toLowerCase();
     let selection = this.#named.get(key);
     if (selection === undefined) {
@@ -500,11 +338,16 @@ export class Connection implements TokenCredential {
       const wanted = requested?.filter((s) => s.trim() !== '') ?? [];
       const defaults = wanted.filter((s) => s.endsWith('/.default') || s === '.default');
       if (wanted.length > defaults.length) {
-        this.#logger.warn("the credentials flow only takes '<resource>/.default' scopes; using the Graph .default scope", {
-          requested: wanted,
-        });
+        this.#logger.warn(
+          "the credentials flow only takes '<resource>/.default' scopes; using the Graph .default scope",
+          {
+            requested: wanted,
+          },
+        );
       }
-      return defaults.length > 0 ? this.protocol.getScopesFor(defaults) : [this.protocol.prefixScope('.default')];
+      return defaults.length > 0
+        ? this.protocol.getScopesFor(defaults)
+        : [this.protocol.prefixScope('.default')];
     }
     return this.protocol.getScopesFor(requested && requested.length > 0 ? [...requested] : ['basic']);
   }
@@ -555,12 +398,18 @@ export class Connection implements TokenCredential {
     if (account) return account;
     const count = listAccounts(this.#store.cache).length;
     if (selection.username) {
-      throw new AuthenticationError(`${selection.username} is not signed in (no tokens for this user in ${this.#where()}); call account.authenticate()`);
+      throw new AuthenticationError(
+        `${selection.username} is not signed in (no tokens for this user in ${this.#where()}); call account.authenticate()`,
+      );
     }
     if (count > 1) {
-      throw new AuthenticationError(`The token cache holds ${count} users; choose one with account.username = '...' (see getAuthenticatedUsernames())`);
+      throw new AuthenticationError(
+        `The token cache holds ${count} users; choose one with account.username = '...' (see getAuthenticatedUsernames())`,
+      );
     }
-    throw new AuthenticationError(`Not signed in (no tokens in ${this.#where()}); call account.authenticate() first`);
+    throw new AuthenticationError(
+      `Not signed in (no tokens in ${this.#where()}); call account.authenticate() first`,
+    );
   }
 
   #where(): string {
@@ -603,13 +452,24 @@ export class Connection implements TokenCredential {
    */
   getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
     // Whom the call is for is decided here, before any await.
-    return this.#accessToken(options.username === undefined ? this.#selection : this.#selectionOf(options.username), options);
+    return this.#accessToken(
+      options.username === undefined ? this.#selection : this.#selectionOf(options.username),
+      options,
+    );
   }
 
-  async #accessToken(selection: Selection, options: { scopes?: string[]; claims?: string; signal?: AbortSignalLike }): Promise<string> {
+  async #accessToken(
+    selection: Selection,
+    options: { scopes?: string[]; claims?: string; signal?: AbortSignalLike },
+  ): Promise<string> {
     throwIfAborted(options.signal);
     const claims = options.claims === undefined ? undefined : normalizeClaims(options.claims, 'claims');
-    return (await untilAborted(this.#token(selection, options.scopes, claims === undefined ? {} : { claims }), options.signal)).token;
+    return (
+      await untilAborted(
+        this.#token(selection, options.scopes, claims === undefined ? {} : { claims }),
+        options.signal,
+      )
+    ).token;
   }
 
   /**
@@ -624,11 +484,21 @@ export class Connection implements TokenCredential {
     return this.#getToken(this.#selection, scopes, options);
   }
 
-  async #getToken(selection: Selection, scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
+  async #getToken(
+    selection: Selection,
+    scopes: string | string[],
+    options: GetTokenOptions = {},
+  ): Promise<AccessToken> {
     throwIfAborted(options.abortSignal);
     const resolved = this.#tokenCredentialScopes(scopes);
-    const claims = options.claims === undefined || options.claims === '' ? undefined : normalizeClaims(options.claims, 'options.claims');
-    const found = await untilAborted(this.#token(selection, resolved, claims === undefined ? {} : { claims }), options.abortSignal);
+    const claims =
+      options.claims === undefined || options.claims === ''
+        ? undefined
+        : normalizeClaims(options.claims, 'options.claims');
+    const found = await untilAborted(
+      this.#token(selection, resolved, claims === undefined ? {} : { claims }),
+      options.abortSignal,
+    );
     return {
       token: found.token,
       expiresOnTimestamp: found.expiresOn,
@@ -641,13 +511,23 @@ export class Connection implements TokenCredential {
   readonly #credentialScopes = new Map<string, readonly string[] | undefined>();
 
   #tokenCredentialScopes(scopes: string | string[]): readonly string[] | undefined {
-    const text = typeof scopes === 'string' ? scopes : Array.isArray(scopes) && scopes.every((x) => typeof x === 'string') ? scopes.join('\n') : undefined;
+    const text =
+      typeof scopes === 'string'
+        ? scopes
+        : Array.isArray(scopes) && scopes.every((x) => typeof x === 'string')
+          ? scopes.join('\n')
+          : undefined;
     if (text !== undefined) {
       const known = this.#credentialScopes.get(text);
       if (known !== undefined || this.#credentialScopes.has(text)) return known;
     }
-    const list = (Array.isArray(scopes) ? scopes : [scopes]).filter((x) => typeof x === 'string' && x.trim() !== '');
-    const resolved = list.length === 0 ? undefined : Object.freeze(this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list));
+    const list = (Array.isArray(scopes) ? scopes : [scopes]).filter(
+      (x) => typeof x === 'string' && x.trim() !== '',
+    );
+    const resolved =
+      list.length === 0
+        ? undefined
+        : Object.freeze(this.#appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list));
     if (text !== undefined) {
       // Bounded: a caller building scope strings per request must not grow it without end.
       if (this.#credentialScopes.size >= 256) this.#credentialScopes.clear();
@@ -678,11 +558,17 @@ export class Connection implements TokenCredential {
       if (resolvedScopes) {
         // Only our own scope array is memoized: a caller's array may change between calls.
         const key =
-          resolvedScopes === selection.scopes ? this.#memoKey(selection, homeAccountId, resolvedScopes) : this.#key(homeAccountId, resolvedScopes);
+          resolvedScopes === selection.scopes
+            ? this.#memoKey(selection, homeAccountId, resolvedScopes)
+            : this.#key(homeAccountId, resolvedScopes);
         const mem = this.#memory.get(key);
         if (mem) {
           const now = this.#clock.now();
-          if (options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now) {
+          if (
+            options.stale === undefined
+              ? mem.refreshAt > now
+              : mem.token !== options.stale && mem.expiresOn > now
+          ) {
             return mem;
           }
         }
@@ -699,11 +585,14 @@ export class Connection implements TokenCredential {
     if (options.claims !== undefined) {
       // A challenged request whose token was already replaced (by the claims request of another
       // request that got the same challenge) uses the replacement.
-      if (options.stale !== undefined && mem && mem.token !== options.stale && mem.expiresOn > now) return mem;
+      if (options.stale !== undefined && mem && mem.token !== options.stale && mem.expiresOn > now)
+        return mem;
       return this.#tokenWithClaims(key, account, resolved, options.stale ?? mem?.token, options.claims);
     }
     if (mem && !options.force) {
-      if (options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now) {
+      if (
+        options.stale === undefined ? mem.refreshAt > now : mem.token !== options.stale && mem.expiresOn > now
+      ) {
         return mem;
       }
     }
@@ -727,7 +616,13 @@ export class Connection implements TokenCredential {
     for (let round = 0; round < 2; round++) {
       let flight = this.#inflight.get(key);
       if (flight === undefined) {
-        flight = this.#refresh(key, account, resolved, exclude, options.force === true && options.stale === undefined).finally(() => {
+        flight = this.#refresh(
+          key,
+          account,
+          resolved,
+          exclude,
+          options.force === true && options.stale === undefined,
+        ).finally(() => {
           this.#inflight.delete(key);
         });
         this.#inflight.set(key, flight);
@@ -739,14 +634,22 @@ export class Connection implements TokenCredential {
         return result;
       }
     }
-    throw new AuthenticationError('Could not obtain an access token different from the one the server refused');
+    throw new AuthenticationError(
+      'Could not obtain an access token different from the one the server refused',
+    );
   }
 
   /**
    * A token requested with `claims` (a CAE challenge's): always from the server, once for all
    * concurrent callers with the same claims (a 401 storm after a CAE event makes one request).
    */
-  async #tokenWithClaims(key: string, account: CachedAccount | undefined, scopes: string[], refused: string | undefined, claims: string): Promise<FoundAccessToken> {
+  async #tokenWithClaims(
+    key: string,
+    account: CachedAccount | undefined,
+    scopes: string[],
+    refused: string | undefined,
+    claims: string,
+  ): Promise<FoundAccessToken> {
     const flightKey = `${key}\nclaims:${claims}`;
     let flight = this.#inflight.get(flightKey);
     if (flight === undefined) {
@@ -792,23 +695,38 @@ export class Connection implements TokenCredential {
       if (this.authFlowType === 'managedIdentity') {
         this.#logger.debug('requesting a managed identity access token');
         // A token this connection held is due: skip msal-node's in-memory copy of it.
-        result = await this.#managed().acquire(scopes, force || exclude !== undefined || this.#memory.has(key));
+        result = await this.#managed().acquire(
+          scopes,
+          force || exclude !== undefined || this.#memory.has(key),
+        );
       } else if (this.#appOnly) {
-        this.#logger.debug('requesting a new app-only access token', claims === undefined ? {} : { claims: 'yes' });
+        this.#logger.debug(
+          'requesting a new app-only access token',
+          claims === undefined ? {} : { claims: 'yes' },
+        );
         result = await this.#engine.acquireByClientCredential(scopes, claims);
       } else {
-        if (account === undefined) throw new AuthenticationError('Not signed in; call account.authenticate() first');
+        if (account === undefined)
+          throw new AuthenticationError('Not signed in; call account.authenticate() first');
         if (!hasRefreshToken(this.#store.cache, this.clientId, account.homeAccountId)) {
-          const other = refreshTokenClients(this.#store.cache, account.homeAccountId).find((id) => id.toLowerCase() !== this.clientId.toLowerCase());
+          const other = refreshTokenClients(this.#store.cache, account.homeAccountId).find(
+            (id) => id.toLowerCase() !== this.clientId.toLowerCase(),
+          );
           if (other !== undefined) {
             throw new AuthenticationError(
               `The token cache in ${this.#where()} holds ${account.username}'s tokens for another app (client id ${other}), not for ${this.clientId}; sign in with this app (account.authenticate()) or use that app's client id`,
             );
           }
-          throw mapAuthError(Object.assign(new Error('no refresh token'), { errorCode: 'no_tokens_found' }), 'refresh');
+          throw mapAuthError(
+            Object.assign(new Error('no refresh token'), { errorCode: 'no_tokens_found' }),
+            'refresh',
+          );
         }
         const info = await this.#accountInfo(account);
-        this.#logger.debug('refreshing the access token', { username: account.username, ...(claims === undefined ? {} : { claims: 'yes' }) });
+        this.#logger.debug('refreshing the access token', {
+          username: account.username,
+          ...(claims === undefined ? {} : { claims: 'yes' }),
+        });
         result = await this.#engine.refresh(info, scopes, claims);
       }
       const { token, saveError } = await this.#adopt(result);
@@ -817,11 +735,14 @@ export class Connection implements TokenCredential {
         // The new token is good: serve it rather than fail the caller's request (and refresh again
         // on every call). The change stays pending and is saved by the next refresh or sign-in; the
         // stored copy is left as it was.
-        this.#logger.error('the refreshed token cache could not be saved; using it from memory, the save is retried at the next refresh', {
-          ...this.#store.source,
-          error: redactData(saveError),
-          cause: redactData(saveError.cause),
-        });
+        this.#logger.error(
+          'the refreshed token cache could not be saved; using it from memory, the save is retried at the next refresh',
+          {
+            ...this.#store.source,
+            error: redactData(saveError),
+            cause: redactData(saveError.cause),
+          },
+        );
       }
       return token;
     }, this.#lockTimeoutMs);
@@ -830,7 +751,10 @@ export class Connection implements TokenCredential {
   async #accountInfo(account: CachedAccount): Promise<AccountInfo> {
     // Built from the entry core already parsed: msal-node's getAllAccounts() is quadratic in the users of the cache.
     const info = accountInfoOf(this.#store.cache, account.homeAccountId, this.clientId);
-    if (!info) throw new AuthenticationError(`${account.username} is not in the token cache any more; call account.authenticate()`);
+    if (!info)
+      throw new AuthenticationError(
+        `${account.username} is not in the token cache any more; call account.authenticate()`,
+      );
     return info;
   }
 
@@ -839,7 +763,9 @@ export class Connection implements TokenCredential {
    * timestamps. A failed save is returned, not thrown: the token is valid either way, and the
    * caller decides whether the failure is fatal.
    */
-  async #adopt(result: AuthenticationResult): Promise<{ token: FoundAccessToken; saveError?: TokenBackendError }> {
+  async #adopt(
+    result: AuthenticationResult,
+  ): Promise<{ token: FoundAccessToken; saveError?: TokenBackendError }> {
     const offset = this.#clock.now() - Date.now();
     const msalExpiry = result.expiresOn ? result.expiresOn.getTime() : Date.now() + 3_600_000;
     let saveError: TokenBackendError | undefined;
@@ -851,7 +777,10 @@ export class Connection implements TokenCredential {
       saveError =
         error instanceof TokenBackendError
           ? error
-          : new TokenBackendError(`${this.#store.source.backend}: could not save the token cache`, { ...this.#store.source, cause: error });
+          : new TokenBackendError(`${this.#store.source.backend}: could not save the token cache`, {
+              ...this.#store.source,
+              cause: error,
+            });
     }
     const expiresOn = msalExpiry + offset;
     const token = {
@@ -872,9 +801,14 @@ export class Connection implements TokenCredential {
     const { token, saveError } = await this.#adopt(result);
     let selection: Selection;
     if (this.#appOnly) {
-      selection = { ...(this.#selection.username !== undefined ? { username: this.#selection.username } : {}), homeAccountId: '', scopes };
+      selection = {
+        ...(this.#selection.username !== undefined ? { username: this.#selection.username } : {}),
+        homeAccountId: '',
+        scopes,
+      };
     } else {
-      if (!result.account) throw new AuthenticationError('The identity platform returned no account for the sign-in');
+      if (!result.account)
+        throw new AuthenticationError('The identity platform returned no account for the sign-in');
       selection = { username: result.account.username, homeAccountId: result.account.homeAccountId, scopes };
       // A named selection of this user may remember an account id of an earlier sign-in.
       this.#named.delete(result.account.username.toLowerCase());
@@ -919,11 +853,19 @@ export class Connection implements TokenCredential {
    * const username = await account.connection.importRefreshToken(process.env.OLD_REFRESH_TOKEN!, ['basic', 'message_all']);
    * ```
    */
-  async importRefreshToken(refreshToken: string, requestedScopes?: readonly string[]): Promise<string | undefined> {
+  async importRefreshToken(
+    refreshToken: string,
+    requestedScopes?: readonly string[],
+  ): Promise<string | undefined> {
     if (typeof refreshToken !== 'string' || refreshToken.trim() === '') {
-      throw new InvalidArgumentError('refreshToken must be a non-empty string', { parameter: 'refreshToken' });
+      throw new InvalidArgumentError('refreshToken must be a non-empty string', {
+        parameter: 'refreshToken',
+      });
     }
-    if (this.#appOnly) throw new AuthenticationError(`A refresh token belongs to a user; authFlowType '${this.authFlowType}' has none`);
+    if (this.#appOnly)
+      throw new AuthenticationError(
+        `A refresh token belongs to a user; authFlowType '${this.authFlowType}' has none`,
+      );
     registerSecret(refreshToken);
     const scopes = this.resolveScopes(requestedScopes);
     await this.#store.ensureLoaded();
@@ -955,13 +897,22 @@ export class Connection implements TokenCredential {
       );
     }
     const known = legacy.scopes.filter((sc) => !/^(openid|profile|offline_access)$/i.test(sc));
-    await this.importRefreshToken(legacy.refreshToken, requestedScopes ?? (known.length > 0 ? known : undefined));
-    this.#logger.info('migrated the pre-2.1 python-o365 token to an MSAL cache', { ...this.#store.source, username: this.#selection.username });
+    await this.importRefreshToken(
+      legacy.refreshToken,
+      requestedScopes ?? (known.length > 0 ? known : undefined),
+    );
+    this.#logger.info('migrated the pre-2.1 python-o365 token to an MSAL cache', {
+      ...this.#store.source,
+      username: this.#selection.username,
+    });
     return true;
   }
 
   /** Resource owner password flow (`username`/`password` options, or the arguments). */
-  async acquireWithPassword(requestedScopes?: readonly string[], credentials: { username?: string; password?: string } = {}): Promise<boolean> {
+  async acquireWithPassword(
+    requestedScopes?: readonly string[],
+    credentials: { username?: string; password?: string } = {},
+  ): Promise<boolean> {
     const username = credentials.username ?? this.#selection.username;
     const password = credentials.password ?? this.#password;
     if (!username || !password) {
@@ -1006,7 +957,8 @@ export class Connection implements TokenCredential {
     if (!options || typeof options.redirectUri !== 'string' || options.redirectUri === '') {
       throw new TypeError('getAuthorizationUrl needs { redirectUri }');
     }
-    if (this.#appOnly) throw new AuthenticationError('The credentials flow has no user sign-in; use authenticate()');
+    if (this.#appOnly)
+      throw new AuthenticationError('The credentials flow has no user sign-in; use authenticate()');
     const scopes = this.resolveScopes(requestedScopes);
     const { url, request } = await this.#engine.authorizationUrl(scopes, options);
     return { url, flow: { version: 1, clientId: this.clientId, authority: this.authority, ...request } };
@@ -1023,9 +975,12 @@ export class Connection implements TokenCredential {
     try {
       url = new URL(String(redirectedUrl).trim());
     } catch (cause) {
-      throw new AuthenticationError('The redirected URL is not a valid URL; paste the full address the browser ended on', {
-        cause: new TypeError(redactText(String(cause instanceof Error ? cause.message : cause))),
-      });
+      throw new AuthenticationError(
+        'The redirected URL is not a valid URL; paste the full address the browser ended on',
+        {
+          cause: new TypeError(redactText(String(cause instanceof Error ? cause.message : cause))),
+        },
+      );
     }
     assertRedirectMatches(url, flow.redirectUri);
     const params = url.search.length > 1 ? url.searchParams : new URLSearchParams(url.hash.replace(/^#/, ''));
@@ -1043,7 +998,9 @@ export class Connection implements TokenCredential {
         ...(params.get('correlation_id') ? { correlation_id: params.get('correlation_id')! } : {}),
         ...(params.get('trace_id') ? { trace_id: params.get('trace_id')! } : {}),
       };
-      throw mapAuthError(new Error(`the sign-in redirect carries error=${error}`), 'authorization_code', { body });
+      throw mapAuthError(new Error(`the sign-in redirect carries error=${error}`), 'authorization_code', {
+        body,
+      });
     }
     const state = params.get('state');
     if (state !== flow.state) {
@@ -1054,7 +1011,10 @@ export class Connection implements TokenCredential {
       );
     }
     const code = params.get('code');
-    if (!code) throw new AuthenticationError('The redirected URL has no authorization code; paste the full address the browser ended on');
+    if (!code)
+      throw new AuthenticationError(
+        'The redirected URL has no authorization code; paste the full address the browser ended on',
+      );
     await this.#store.ensureLoaded();
     const result = await this.#engine.acquireByCode(flow, code, params.get('client_info') ?? undefined);
     await this.#signedIn(result, flow.scopes);
@@ -1134,7 +1094,8 @@ export class Connection implements TokenCredential {
         .filter((info): info is AccountInfo => info !== undefined);
       for (const info of matches) {
         await this.#engine.removeAccount(info);
-        for (const key of [...this.#memory.keys()]) if (key.startsWith(`${info.homeAccountId}|`)) this.#memory.delete(key);
+        for (const key of [...this.#memory.keys()])
+          if (key.startsWith(`${info.homeAccountId}|`)) this.#memory.delete(key);
       }
       await this.#store.flush();
       this.#named.delete(target);
@@ -1192,7 +1153,9 @@ export class Connection implements TokenCredential {
     return {
       getAccessToken: async (options = {}) => {
         throwIfAborted(options.signal);
-        return (await untilAborted(this.#obo.token(userAssertion, this.#oboScopes(options.scopes)), options.signal)).token;
+        return (
+          await untilAborted(this.#obo.token(userAssertion, this.#oboScopes(options.scopes)), options.signal)
+        ).token;
       },
       getSession: () =>
         (session ??= createGraphSession({
@@ -1201,7 +1164,8 @@ export class Connection implements TokenCredential {
           graphUrl: this.protocol.graphUrl,
           refreshOn401: true,
           logger: this.#logger,
-          getAccessToken: async (request) => (await this.#obo.token(userAssertion, this.#oboScopes(undefined), request.refused)).token,
+          getAccessToken: async (request) =>
+            (await this.#obo.token(userAssertion, this.#oboScopes(undefined), request.refused)).token,
         })),
     };
   }
@@ -1212,7 +1176,9 @@ export class Connection implements TokenCredential {
 
   async #acquireOnBehalfOf(assertion: string, scopes: string[], force: boolean): Promise<FoundAccessToken> {
     if (this.#credential === undefined || this.authFlowType === 'managedIdentity') {
-      throw new AuthenticationError('On-behalf-of needs a confidential client: new Account([clientId, secretOrCertificate], ...) for your web API');
+      throw new AuthenticationError(
+        'On-behalf-of needs a confidential client: new Account([clientId, secretOrCertificate], ...) for your web API',
+      );
     }
     await this.#store.ensureLoaded();
     this.#store.assertReadable();
@@ -1223,10 +1189,13 @@ export class Connection implements TokenCredential {
       const result = await this.#engine.acquireOnBehalfOf(assertion, scopes, force);
       const { token, saveError } = await this.#adopt(result);
       if (saveError) {
-        this.#logger.error('the token cache could not be saved after an on-behalf-of request; the token is used from memory', {
-          ...this.#store.source,
-          error: redactData(saveError),
-        });
+        this.#logger.error(
+          'the token cache could not be saved after an on-behalf-of request; the token is used from memory',
+          {
+            ...this.#store.source,
+            error: redactData(saveError),
+          },
+        );
       }
       return token;
     }, this.#lockTimeoutMs);
@@ -1288,66 +1257,30 @@ export class Connection implements TokenCredential {
         tenantId: this.tenantId,
         authority: this.authority,
         username: this.#selection.username,
-        credential: this.#credential === undefined ? 'none' : typeof this.#credential === 'string' ? 'client secret' : isCertificate(this.#credential) ? 'certificate' : 'client assertion',
+        credential:
+          this.#credential === undefined
+            ? 'none'
+            : typeof this.#credential === 'string'
+              ? 'client secret'
+              : isCertificate(this.#credential)
+                ? 'certificate'
+                : 'client assertion',
         tokenBackend: this.#store.source,
       }),
     )}`;
   }
 
   toJSON(): Record<string, unknown> {
-    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#selection.username };
+    return {
+      clientId: this.clientId,
+      authFlowType: this.authFlowType,
+      tenantId: this.tenantId,
+      username: this.#selection.username,
+    };
   }
 
   toString(): string {
     const username = this.#selection.username;
     return `Connection(${this.clientId}, ${this.authFlowType}${username ? `, ${username}` : ''})`;
-  }
-}
-
-function validateFlow(flow: unknown, connection: Connection): AuthorizationFlow & AuthCodeRequestState {
-  const f = flow as Partial<AuthorizationFlow> | undefined;
-  const ok =
-    f !== null &&
-    typeof f === 'object' &&
-    f.version === 1 &&
-    typeof f.state === 'string' &&
-    typeof f.nonce === 'string' &&
-    typeof f.codeVerifier === 'string' &&
-    typeof f.redirectUri === 'string' &&
-    Array.isArray(f.scopes) &&
-    f.scopes.every((s) => typeof s === 'string');
-  if (!ok) {
-    throw new AuthenticationError('requestToken needs the `flow` returned by getAuthorizationUrl (unchanged, e.g. after JSON round trip)');
-  }
-  if (f.clientId !== connection.clientId || f.authority !== connection.authority) {
-    throw new AuthenticationError('This flow was started by a different app or authority; start the sign-in again');
-  }
-  return f as AuthorizationFlow;
-}
-
-
-/**
- * The redirected URL must be the flow's redirect URI (scheme, origin and path) with the identity
- * platform's parameters: a `javascript:`/`data:` URL or another site's URL carrying a copied
- * `state` and `code` is not redeemed.
- */
-function assertRedirectMatches(url: URL, redirectUri: string): void {
-  let expected: URL;
-  try {
-    expected = new URL(redirectUri);
-  } catch {
-    return; // validateFlow checked the flow; an unparsable redirect URI cannot be compared
-  }
-  const samePath = (a: string, b: string): boolean => (a.replace(/\/+$/, '') || '/') === (b.replace(/\/+$/, '') || '/');
-  // Loopback redirect URIs may come back on another port (the platform allows any port for them).
-  const loopback = expected.protocol === 'http:' && (expected.hostname === 'localhost' || expected.hostname === '127.0.0.1');
-  const sameOrigin = loopback
-    ? url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1')
-    : url.protocol === expected.protocol && url.host === expected.host;
-  if (!sameOrigin || !samePath(url.pathname, expected.pathname)) {
-    const shown = url.protocol === 'http:' || url.protocol === 'https:' ? clipServerText(`${url.origin}${url.pathname}`, 200) : `a ${clipServerText(url.protocol, 20)} URL`;
-    throw new AuthenticationError(
-      `The redirected URL (${shown}) is not this sign-in's redirect URI (${expected.origin}${expected.pathname}); paste the full address the browser ended on after signing in`,
-    );
   }
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
   await emu.stop();
 });
 
-function webApi(clientId = DEFAULT_IDS.webApiClientId, clientSecret: string = DEFAULT_IDS.webApiClientSecret): ConfidentialClientApplication {
+function webApi(clientId: string = DEFAULT_IDS.webApiClientId, clientSecret: string = DEFAULT_IDS.webApiClientSecret): ConfidentialClientApplication {
   return new ConfidentialClientApplication({
     auth: { clientId, clientSecret, ...msalAuthConfig(emu) },
     system: { networkClient: msalNetworkClient(agent) },
