@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileSystemTokenBackend } from '@o365/core';
+import { FileSystemTokenBackend, type TokenBackend } from '@o365/core';
+import { openTokenStore, type OpenedTokenStore } from './token-stores.js';
 import { UsageError } from './exit-codes.js';
 
 /** The sign-in flows of `o365 login`. */
@@ -34,6 +35,8 @@ export interface Profile {
   secretEnv?: string;
   /** `--flow certificate`: the PEM file (private key + certificate). */
   certificateFile?: string;
+  /** `--token-store`: where the token cache lives when not in the config directory (`redis://...`, `s3://...`). */
+  tokenStore?: string;
   createdAt: string;
 }
 
@@ -86,11 +89,26 @@ export class ConfigStore {
     return join(this.tokensDir, `${checkProfileName(name)}.json`);
   }
 
-  /** The token backend of a profile (its directory is made 0700 before anything is written). */
-  async tokenBackend(name: string): Promise<FileSystemTokenBackend> {
+  readonly #opened: OpenedTokenStore[] = [];
+
+  /**
+   * The token backend of a profile: its file in the config directory (made 0700 before anything
+   * is written), or the store its `tokenStore` names (closed by {@link ConfigStore.close}).
+   */
+  async tokenBackend(name: string, tokenStore?: string): Promise<TokenBackend> {
+    if (tokenStore !== undefined && tokenStore !== 'file') {
+      const opened = await openTokenStore(tokenStore, checkProfileName(name));
+      this.#opened.push(opened);
+      return opened.backend;
+    }
     await this.#privateDir(this.dir);
     await this.#privateDir(this.tokensDir);
     return new FileSystemTokenBackend({ tokenPath: this.tokensDir, tokenFilename: `${checkProfileName(name)}.json` });
+  }
+
+  /** Lets go of the connections of the token stores opened by this command. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.#opened.splice(0).map((o) => o.close()));
   }
 
   async #privateDir(dir: string): Promise<void> {
@@ -149,7 +167,7 @@ export class ConfigStore {
   /** Removes a profile's settings and tokens. Resolves whether anything was there. */
   async remove(name: string): Promise<boolean> {
     const profile = await this.read(name).catch(() => undefined);
-    const backend = await this.tokenBackend(name);
+    const backend = await this.tokenBackend(name, profile?.tokenStore);
     const hadTokens = (await backend.load().catch(() => undefined)) !== undefined;
     await backend.delete();
     await rm(this.profileFile(name), { force: true });

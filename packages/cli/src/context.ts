@@ -74,7 +74,7 @@ export async function accountOptions(ctx: Context, profile: Profile, extra: Acco
   const options: AccountOptions = {
     authFlowType: authFlowTypeOf(profile),
     tenantId: profile.tenantId,
-    tokenBackend: await ctx.store.tokenBackend(profile.name),
+    tokenBackend: await ctx.store.tokenBackend(profile.name, profile.tokenStore),
     retry: { maxRetries: 1 },
     timeoutMs: 20_000,
     ...extra,

@@ -76,6 +76,11 @@ Exit codes: 0 ok, 1 other, 2 usage, 3 invalid credentials, 4 sign-in expired or 
 5 consent/MFA/interaction needed, 6 network, 7 token store, 8 Graph error, 130 cancelled.`,
     );
 
+  const stores: ConfigStore[] = [];
+  const track = (store: ConfigStore): ConfigStore => {
+    stores.push(store);
+    return store;
+  };
   const context = (cmd: Command): Context => {
     const options = cmd.optsWithGlobals<GlobalOptions>();
     out = new Output(io, { json: options.json === true });
@@ -84,7 +89,7 @@ Exit codes: 0 ok, 1 other, 2 usage, 3 invalid credentials, 4 sign-in expired or 
       io,
       out,
       options,
-      store: new ConfigStore(options.configDir ?? defaultConfigDir(io.env)),
+      store: track(new ConfigStore(options.configDir ?? defaultConfigDir(io.env))),
       profileName,
       emulator,
       now: async () => (options.emulator ? (await emulator()).clock.now() : Date.now()),
@@ -118,6 +123,7 @@ Exit codes: 0 ok, 1 other, 2 usage, 3 invalid credentials, 4 sign-in expired or 
     return code;
   } finally {
     await Promise.allSettled(opened.map((a) => a.close()));
+    await Promise.allSettled(stores.map((s) => s.close()));
     if (ownEmulator) await (await ownEmulator.catch(() => undefined))?.stop();
   }
 }

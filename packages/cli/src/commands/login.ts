@@ -7,6 +7,7 @@ import { FLOWS, type Flow, type Profile } from '../config.js';
 import { accountOptions, iso, readCertificate, splitScopes, targetOf, type Context } from '../context.js';
 import { CliError, EXIT_CODES, UsageError } from '../exit-codes.js';
 import { ask, fromEnv } from '../prompt.js';
+import { checkTokenStore } from '../token-stores.js';
 
 interface LoginOptions {
   flow: string;
@@ -22,6 +23,7 @@ interface LoginOptions {
   caFile?: string;
   timeout?: string;
   browser?: boolean;
+  tokenStore?: string;
 }
 
 const DEFAULT_DELEGATED_SCOPES = ['User.Read', 'User.ReadBasic.All'];
@@ -44,6 +46,7 @@ export function registerLogin(program: Command, context: (cmd: Command) => Conte
     .option('--ca-file <file>', 'PEM of an extra CA to trust (TLS inspection, an emulator)')
     .option('--timeout <seconds>', '--flow device: stop polling after this many seconds')
     .option('--no-browser', '--flow browser: print the URL instead of opening a browser')
+    .option('--token-store <store>', 'where the tokens live: file (default, the config directory), redis[://host:port] (@o365/backend-redis; a password from REDIS_URL), s3://bucket/prefix (@o365/backend-s3)')
     .addHelpText(
       'after',
       `
@@ -53,6 +56,7 @@ Examples:
   $ o365 login --flow certificate --client-id 1111... --tenant contoso.onmicrosoft.com --certificate app.pem
   $ O365_PASSWORD=... o365 login --flow password --client-id 6666... --tenant contoso.onmicrosoft.com --username adele@contoso.com --password-env O365_PASSWORD
   $ o365 --emulator login --flow password    # against the embedded emulator, its default app and user
+  $ o365 login --client-id 6731de76-... --tenant contoso.onmicrosoft.com --token-store redis://127.0.0.1:6379
 
 Secrets are read from the named environment variable or a no-echo prompt, never from an argument.
 The profile is written only when the sign-in succeeded; Ctrl-C stores nothing.`,
@@ -89,6 +93,8 @@ async function login(ctx: Context, opts: LoginOptions): Promise<void> {
     scopes,
     createdAt: new Date().toISOString(),
   };
+  const tokenStore = opts.tokenStore === undefined ? 'file' : checkTokenStore(opts.tokenStore);
+  if (tokenStore !== 'file') profile.tokenStore = tokenStore;
   if (emu) {
     profile.emulator = true;
     profile.authorityHost = emu.authorityHost;

@@ -20,6 +20,8 @@ export interface StatusJson {
   refreshToken: boolean;
   /** Made with --emulator: only usable in the process that made it. */
   emulator: boolean;
+  /** Where the tokens live: `file` (the config directory) or the profile's `--token-store`. */
+  tokenStore: string;
   /** The token store of the profile could not be read (e.g. a corrupted file). */
   error?: { exitCode: number; message: string };
   /** With --check: 'ok' or the error's exit code and message. */
@@ -66,7 +68,7 @@ export async function status(ctx: Context, check: boolean): Promise<{ entries: S
     if (!profile) continue;
     let entry: StatusJson;
     try {
-      entry = entryOf(profile, await summarizeTokenCache(await ctx.store.tokenBackend(name), { clientId: profile.clientId }), await ctx.now());
+      entry = entryOf(profile, await summarizeTokenCache(await ctx.store.tokenBackend(name, profile.tokenStore), { clientId: profile.clientId }), await ctx.now());
     } catch (error) {
       // A corrupted token file is reported on its profile (and in the exit code); the others still show.
       const code = exitCodeFor(error);
@@ -81,7 +83,7 @@ export async function status(ctx: Context, check: boolean): Promise<{ entries: S
         await account.connection.refreshToken();
         const token = await account.getToken(account.connection.appOnly ? `${account.protocol.scopePrefix}.default` : account.protocol.getScopesFor(profile.scopes));
         entry.check = { ok: true, accessTokenExpiresOn: iso(token.expiresOnTimestamp) };
-        const after = entryOf(profile, await summarizeTokenCache(await ctx.store.tokenBackend(name), { clientId: profile.clientId }), await ctx.now());
+        const after = entryOf(profile, await summarizeTokenCache(await ctx.store.tokenBackend(name, profile.tokenStore), { clientId: profile.clientId }), await ctx.now());
         entry = { ...after, check: entry.check };
       } catch (error) {
         const code = exitCodeFor(error);
@@ -108,5 +110,6 @@ function entryOf(profile: Profile, summary: TokenCacheSummary | undefined, now: 
     accessTokenValid: expires !== undefined && expires > now,
     refreshToken: user?.refreshToken ?? false,
     emulator: profile.emulator === true,
+    tokenStore: profile.tokenStore ?? 'file',
   };
 }
