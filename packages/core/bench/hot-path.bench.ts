@@ -3,7 +3,8 @@
 // Both sides run in this process against the same emulator, rounds interleaved.
 import path from 'node:path';
 import { startEmulator } from '@o365/emulator';
-import { Account, FileSystemTokenBackend } from '../src/index.js';
+import { ClientSecretCredential } from '@azure/identity';
+import { Account, FileSystemTokenBackend, MemoryTokenBackend } from '../src/index.js';
 import {
   accountOptions,
   countRequests,
@@ -17,6 +18,7 @@ import {
   table,
   tempDir,
   trustingAgent,
+  APP_SCOPES,
   USER_SCOPES,
   withTimeout,
   type RequestCounts,
@@ -84,6 +86,21 @@ export async function hotPath(options: HotPathOptions): Promise<SectionResult> {
     if (!memorySignIn?.account) throw new Error('msal-node sign-in returned no account');
     const memoryAccount = memorySignIn.account;
 
+    // App-only peers: core's credentials flow and @azure/identity's ClientSecretCredential, the
+    // TokenCredential Azure SDK users start from, both with their first token already in memory.
+    const app = new Account([emu.defaults.clientId, emu.defaults.clientSecret], {
+      ...accountOptions(emu, new MemoryTokenBackend()),
+      authFlowType: 'credentials',
+    });
+    accounts.push(app);
+    await app.getToken(APP_SCOPES[0]!);
+    const identity = new ClientSecretCredential(emu.defaults.tenantId, emu.defaults.clientId, emu.defaults.clientSecret, {
+      authorityHost: emu.authorityHost,
+      disableInstanceDiscovery: true,
+      tlsOptions: { ca: emu.ca },
+    });
+    await identity.getToken(APP_SCOPES[0]!);
+
     const subjects: Subject[] = [
       {
         label: 'core  account.connection.getAccessToken()  [FileSystemTokenBackend]',
@@ -102,6 +119,18 @@ export async function hotPath(options: HotPathOptions): Promise<SectionResult> {
         call: async () => (await pcaFile.acquireTokenSilent({ account: fileAccount, scopes: USER_SCOPES })).accessToken,
         reads: () => plugin.reads,
         resetReads: () => plugin.reset(),
+      },
+      {
+        label: 'core  app-only account.getToken(.default)  [credentials flow]',
+        call: async () => (await app.getToken(APP_SCOPES[0]!)).token,
+        reads: () => 0,
+        resetReads: () => undefined,
+      },
+      {
+        label: '@azure/identity  ClientSecretCredential.getToken(.default)',
+        call: async () => (await identity.getToken(APP_SCOPES[0]!)).token,
+        reads: () => 0,
+        resetReads: () => undefined,
       },
       {
         label: 'msal-node  acquireTokenSilent  [in-memory cache, no plugin]',
