@@ -311,15 +311,23 @@ export class Connection implements TokenCredential {
    */
   forUser(username: string): UserConnection {
     const selection = this.#selectionOf(username);
-    return {
-      username: selection.username!,
-      getAccessToken: (options = {}) => this.#accessToken(selection, options),
-      getToken: (scopes, options) => this.#getToken(selection, scopes, options),
-      isAuthenticated: () => this.#isAuthenticated(selection),
-      logout: () => this.#logout(selection.username, selection),
-      getSession: () => this.#sessionOf(selection),
-    };
+    // One view per selection: switching users on the hot path allocates nothing.
+    let view = this.#views.get(selection);
+    if (view === undefined) {
+      view = {
+        username: selection.username!,
+        getAccessToken: (options = {}) => this.#accessToken(selection, options),
+        getToken: (scopes, options) => this.#getToken(selection, scopes, options),
+        isAuthenticated: () => this.#isAuthenticated(selection),
+        logout: () => this.#logout(selection.username, selection),
+        getSession: () => this.#sessionOf(selection),
+      };
+      this.#views.set(selection, view);
+    }
+    return view;
   }
+
+  readonly #views = new WeakMap<Selection, UserConnection>();
 
   /** The HTTP client shared by Graph calls and token requests. */
   get httpClient(): HttpClient {
