@@ -11,11 +11,14 @@ import {
   TokenBackendError,
   TokenCacheConflictError,
   type BackendIdentity,
+  type LockOptions,
+  type ReleaseLock,
   type SaveOptions,
   type StoredToken,
   type TokenBackend,
 } from '@o365/core/backend';
 import { classifyS3Error, redactS3Error, type S3Failure } from './s3-errors.js';
+import { acquireS3Lease, type S3LeaseLockOptions } from './s3-lease-lock.js';
 
 const BACKEND = 'AWSS3Backend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
@@ -69,6 +72,14 @@ export interface AWSS3BackendOptions {
   serverSideEncryption?: S3ServerSideEncryption;
   /** KMS key id or ARN for SSE-KMS. Implies `serverSideEncryption: 'aws:kms'`. */
   kmsKeyId?: string;
+  /**
+   * Adds `lock()`: a lease on `<objectKey>.lock` created with `If-None-Match: *` and broken with a
+   * delete conditional on its ETag, so processes on several hosts refreshing one token make one
+   * token request. Needs a store that enforces both conditions (Amazon S3 does, for writes since
+   * 2024 and deletes since 2025); one that ignores them (s3rver) would let two holders in.
+   * `true` for the defaults (30 s lease).
+   */
+  lock?: boolean | S3LeaseLockOptions;
 }
 
 /**
@@ -103,12 +114,14 @@ export class AWSS3Backend implements TokenBackend {
   readonly #client: S3Client;
   readonly #ownsClient: boolean;
   readonly #kmsKeyId?: string;
+  /** Cross-host lease lock around a refresh; present only with the `lock` option. */
+  readonly lock?: (options?: LockOptions) => Promise<ReleaseLock>;
 
   constructor(options: AWSS3BackendOptions) {
     if (options === null || typeof options !== 'object') {
       throw new TypeError('AWSS3Backend: options { bucketName, objectKey } are required');
     }
-    const { bucketName, objectKey, client, clientConfig, serverSideEncryption, kmsKeyId } = options;
+    const { bucketName, objectKey, client, clientConfig, serverSideEncryption, kmsKeyId, lock } = options;
     if (typeof bucketName !== 'string' || bucketName.trim() === '') {
       throw new TypeError('AWSS3Backend: bucketName must be a non-empty string');
     }
@@ -139,6 +152,21 @@ export class AWSS3Backend implements TokenBackend {
     if (kmsKeyId !== undefined) this.#kmsKeyId = kmsKeyId;
     this.#ownsClient = client === undefined;
     this.#client = client ?? new S3Client(clientConfig ?? {});
+    if (lock !== undefined && lock !== false) {
+      if (lock !== true && (typeof lock !== 'object' || lock === null)) throw new TypeError('AWSS3Backend: lock must be true or { leaseMs?, timeoutMs? }');
+      const leaseOptions: S3LeaseLockOptions = lock === true ? {} : lock;
+      if (leaseOptions.leaseMs !== undefined && !(Number.isFinite(leaseOptions.leaseMs) && leaseOptions.leaseMs > 0)) {
+        throw new TypeError('AWSS3Backend: lock.leaseMs must be a positive number of milliseconds');
+      }
+      const target = {
+        client: this.#client,
+        bucketName,
+        lockKey: `${objectKey}.lock`,
+        backend: BACKEND,
+        error: (operation: 'lock', failure: S3Failure, cause: unknown) => this.#error(operation, failure, cause),
+      };
+      this.lock = (lockOptions?: LockOptions) => acquireS3Lease(target, leaseOptions, lockOptions);
+    }
   }
 
   /** `s3://bucket/key`, used in error messages and as `TokenBackendError.location`. */
@@ -249,9 +277,9 @@ export class AWSS3Backend implements TokenBackend {
     return { backend: BACKEND, location: this.location };
   }
 
-  #error(operation: 'load' | 'save' | 'delete', failure: S3Failure, cause: unknown): TokenBackendError {
-    const what = `${BACKEND} could not ${operation} ${this.location}`;
-    const action = operation === 'load' ? 'GetObject' : operation === 'save' ? 'PutObject' : 'DeleteObject';
+  #error(operation: 'load' | 'save' | 'delete' | 'lock', failure: S3Failure, cause: unknown): TokenBackendError {
+    const what = operation === 'lock' ? `${BACKEND} could not lock ${this.location} (${this.location}.lock)` : `${BACKEND} could not ${operation} ${this.location}`;
+    const action = operation === 'load' ? 'GetObject' : operation === 'save' ? 'PutObject' : operation === 'lock' ? 'PutObject, s3:GetObject and s3:DeleteObject' : 'DeleteObject';
     let reason: string;
     switch (failure.kind) {
       case 'no-such-bucket':
