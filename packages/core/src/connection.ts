@@ -9,7 +9,7 @@ import { createGraphSession, type GraphSession } from './graph/graph-session.js'
 import type { HttpClient } from './http/http-client.js';
 import { noopLogger, type Logger } from './logger.js';
 import { MSGraphProtocol, type Protocol } from './protocol.js';
-import { redactData, redactText, registerSecret } from './redact.js';
+import { redactData, registerSecret } from './redact.js';
 import { authorityUrl } from './auth/authority.js';
 import {
   findAccessToken,
@@ -49,7 +49,7 @@ import {
   MULTI_TENANT,
   trustKeyOf,
 } from './connection-setup.js';
-import { assertRedirectMatches, validateFlow } from './auth/authorization-flow-checks.js';
+import { readRedirect, validateFlow } from './auth/authorization-flow-checks.js';
 import type {
   AuthFlowType,
   AuthorizationFlow,
@@ -979,52 +979,9 @@ export class Connection implements TokenCredential {
    */
   async requestToken(redirectedUrl: string, options: { flow: AuthorizationFlow }): Promise<boolean> {
     const flow = validateFlow(options?.flow, this);
-    let url: URL;
-    try {
-      url = new URL(String(redirectedUrl).trim());
-    } catch (cause) {
-      throw new AuthenticationError(
-        'The redirected URL is not a valid URL; paste the full address the browser ended on',
-        {
-          cause: new TypeError(redactText(String(cause instanceof Error ? cause.message : cause))),
-        },
-      );
-    }
-    assertRedirectMatches(url, flow.redirectUri);
-    const params = url.search.length > 1 ? url.searchParams : new URLSearchParams(url.hash.replace(/^#/, ''));
-    const error = params.get('error');
-    if (error) {
-      const codes = (params.get('error_codes') ?? '')
-        .split(/[^0-9]+/)
-        .filter(Boolean)
-        .map(Number);
-      const body = {
-        error,
-        ...(params.get('error_description') ? { error_description: params.get('error_description')! } : {}),
-        ...(codes.length ? { error_codes: codes } : {}),
-        ...(params.get('error_subcode') ? { suberror: params.get('error_subcode')! } : {}),
-        ...(params.get('correlation_id') ? { correlation_id: params.get('correlation_id')! } : {}),
-        ...(params.get('trace_id') ? { trace_id: params.get('trace_id')! } : {}),
-      };
-      throw mapAuthError(new Error(`the sign-in redirect carries error=${error}`), 'authorization_code', {
-        body,
-      });
-    }
-    const state = params.get('state');
-    if (state !== flow.state) {
-      throw new AuthenticationError(
-        state === null
-          ? 'The redirected URL has no state parameter; it does not come from this sign-in'
-          : 'The state of the redirected URL does not match this sign-in (a different or forged sign-in); start again',
-      );
-    }
-    const code = params.get('code');
-    if (!code)
-      throw new AuthenticationError(
-        'The redirected URL has no authorization code; paste the full address the browser ended on',
-      );
+    const { code, clientInfo } = readRedirect(redirectedUrl, flow);
     await this.#store.ensureLoaded();
-    const result = await this.#engine.acquireByCode(flow, code, params.get('client_info') ?? undefined);
+    const result = await this.#engine.acquireByCode(flow, code, clientInfo);
     await this.#signedIn(result, flow.scopes);
     return true;
   }
