@@ -55,6 +55,9 @@ export async function checkTokenBackendConformance(
  */
 export function getConformanceCheck(id: string): ConformanceCheck {
   const found = conformanceChecks.find((c) => c.id === id);
-  if (!found) throw new Error(`no conformance check with id ${id}; known: ${conformanceChecks.map((c) => c.id).join(', ')}`);
+  if (!found)
+    throw new Error(
+      `no conformance check with id ${id}; known: ${conformanceChecks.map((c) => c.id).join(', ')}`,
+    );
   return found;
 }

@@ -8,7 +8,9 @@ import type { TokenBackend } from '@o365/core';
  * const createBackend: BackendFactory<[key: string]> = async (key) => new MyBackend({ pool: await pool(), id: key });
  * ```
  */
-export type BackendFactory<Args extends unknown[] = []> = (...args: Args) => TokenBackend | Promise<TokenBackend>;
+export type BackendFactory<Args extends unknown[] = []> = (
+  ...args: Args
+) => TokenBackend | Promise<TokenBackend>;
 
 /**
  * Declares that the service the tests run against does not enforce conditional writes that the

@@ -1,5 +1,9 @@
 export { runTokenBackendConformance } from './run-conformance.js';
-export { checkTokenBackendConformance, getConformanceCheck, type ConformanceResult } from './check-conformance.js';
+export {
+  checkTokenBackendConformance,
+  getConformanceCheck,
+  type ConformanceResult,
+} from './check-conformance.js';
 export { conformanceChecks, makeLargeData, UNICODE_SAMPLE, type ConformanceCheck } from './checks.js';
 export { ConformanceError } from './conformance-error.js';
 export type {
@@ -9,4 +13,8 @@ export type {
   TokenBackendConformanceOptions,
 } from './conformance-options.js';
 export { runPartitionedTokenBackendConformance } from './run-partition-conformance.js';
-export { partitionChecks, type PartitionCheck, type PartitionedConformanceOptions } from './partition-checks.js';
+export {
+  partitionChecks,
+  type PartitionCheck,
+  type PartitionedConformanceOptions,
+} from './partition-checks.js';

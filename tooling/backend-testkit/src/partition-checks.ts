@@ -1,6 +1,14 @@
 import type { PartitionedTokenBackend, TokenBackend } from '@o365/core';
 import { ConformanceError } from './conformance-error.js';
-import { check, describeError, isBackendError, loadStored, rejection, uniqueKey, within } from './check-helpers.js';
+import {
+  check,
+  describeError,
+  isBackendError,
+  loadStored,
+  rejection,
+  uniqueKey,
+  within,
+} from './check-helpers.js';
 
 /**
  * Options of {@link runPartitionedTokenBackendConformance}.
@@ -61,10 +69,16 @@ const AWKWARD_KEYS = [
   `${'k'.repeat(1023)}2`,
 ];
 
-async function openStore(options: PartitionedConformanceOptions, id: string): Promise<PartitionedTokenBackend> {
+async function openStore(
+  options: PartitionedConformanceOptions,
+  id: string,
+): Promise<PartitionedTokenBackend> {
   const store = await options.createPartitioned(uniqueKey(`${options.name}-${id}`));
   if (!store || typeof store.partition !== 'function') {
-    throw new ConformanceError(id, 'createPartitioned() did not return a PartitionedTokenBackend (partition(key))');
+    throw new ConformanceError(
+      id,
+      'createPartitioned() did not return a PartitionedTokenBackend (partition(key))',
+    );
   }
   return store;
 }
@@ -73,9 +87,18 @@ async function removeAll(partitions: TokenBackend[]): Promise<void> {
   await Promise.all(partitions.map((p) => p.delete().catch(() => undefined)));
 }
 
-async function expectData(id: string, backend: TokenBackend, expected: string | undefined, what: string): Promise<void> {
+async function expectData(
+  id: string,
+  backend: TokenBackend,
+  expected: string | undefined,
+  what: string,
+): Promise<void> {
   const stored = await loadStored(id, backend, what);
-  check(id, stored?.data === expected, `${what}: loaded ${stored === undefined ? 'nothing' : `${stored.data.length} characters that differ`} , expected ${expected === undefined ? 'nothing' : 'its own data'}`);
+  check(
+    id,
+    stored?.data === expected,
+    `${what}: loaded ${stored === undefined ? 'nothing' : `${stored.data.length} characters that differ`} , expected ${expected === undefined ? 'nothing' : 'its own data'}`,
+  );
 }
 
 /** The rules every {@link PartitionedTokenBackend} keeps. */
@@ -110,7 +133,12 @@ export const partitionChecks: readonly PartitionCheck[] = [
       const first = store.partition('same-user');
       try {
         await first.save('{"saved":"by the first object"}');
-        await expectData(id, store.partition('same-user'), '{"saved":"by the first object"}', 'a second partition("same-user")');
+        await expectData(
+          id,
+          store.partition('same-user'),
+          '{"saved":"by the first object"}',
+          'a second partition("same-user")',
+        );
       } finally {
         await removeAll([first]);
       }
@@ -127,7 +155,12 @@ export const partitionChecks: readonly PartitionCheck[] = [
       try {
         for (const [i, partition] of partitions.entries()) await partition.save(JSON.stringify({ i }));
         for (const [i, partition] of partitions.entries()) {
-          await expectData(id, partition, JSON.stringify({ i }), `partition ${JSON.stringify(AWKWARD_KEYS[i]!.slice(0, 40))}`);
+          await expectData(
+            id,
+            partition,
+            JSON.stringify({ i }),
+            `partition ${JSON.stringify(AWKWARD_KEYS[i]!.slice(0, 40))}`,
+          );
         }
       } finally {
         await removeAll(partitions);
@@ -161,8 +194,14 @@ export const partitionChecks: readonly PartitionCheck[] = [
       const id = 'partition-invalid-key';
       const store = await openStore(options, id);
       for (const key of ['', 42, null, 'k'.repeat(1025), 'line\nbreak'] as unknown[]) {
-        const error = await rejection(id, `partition(${JSON.stringify(key)?.slice(0, 20)})`, async () => store.partition(key as string));
-        check(id, isBackendError(error), `partition(${JSON.stringify(key)?.slice(0, 20)}) threw ${describeError(error)}, expected a TokenBackendError`);
+        const error = await rejection(id, `partition(${JSON.stringify(key)?.slice(0, 20)})`, async () =>
+          store.partition(key as string),
+        );
+        check(
+          id,
+          isBackendError(error),
+          `partition(${JSON.stringify(key)?.slice(0, 20)}) threw ${describeError(error)}, expected a TokenBackendError`,
+        );
       }
     },
   },
@@ -175,10 +214,19 @@ export const partitionChecks: readonly PartitionCheck[] = [
       const store = await openStore(options, id);
       const a = store.partition('lock-a');
       const b = store.partition('lock-b');
-      check(id, typeof a.lock === 'function' && typeof b.lock === 'function', 'partitions have no lock(); declare locks: false if the service cannot lock');
-      const releaseA = await within(id, "lock() of partition a", 10_000, a.lock!({ timeoutMs: 5_000 }));
+      check(
+        id,
+        typeof a.lock === 'function' && typeof b.lock === 'function',
+        'partitions have no lock(); declare locks: false if the service cannot lock',
+      );
+      const releaseA = await within(id, 'lock() of partition a', 10_000, a.lock!({ timeoutMs: 5_000 }));
       try {
-        const releaseB = await within(id, "lock() of partition b while a's lock is held", 10_000, b.lock!({ timeoutMs: 2_000 }));
+        const releaseB = await within(
+          id,
+          "lock() of partition b while a's lock is held",
+          10_000,
+          b.lock!({ timeoutMs: 2_000 }),
+        );
         await releaseB();
       } finally {
         await releaseA();

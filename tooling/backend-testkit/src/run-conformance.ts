@@ -16,15 +16,19 @@ interface JestApi {
 export function jestApi(): JestApi {
   // jest injects them as globals by default (the same functions `@jest/globals` exports).
   const g = globalThis as Partial<JestApi>;
-  if (typeof g.describe === 'function' && typeof g.it === 'function') return { describe: g.describe, it: g.it };
+  if (typeof g.describe === 'function' && typeof g.it === 'function')
+    return { describe: g.describe, it: g.it };
   try {
     // With `injectGlobals: false` (CommonJS), jest's module registry answers `@jest/globals` itself.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('@jest/globals') as JestApi;
   } catch (cause) {
-    throw new Error('runTokenBackendConformance registers jest tests: call it from a jest test file (or use checkTokenBackendConformance)', {
-      cause,
-    });
+    throw new Error(
+      'runTokenBackendConformance registers jest tests: call it from a jest test file (or use checkTokenBackendConformance)',
+      {
+        cause,
+      },
+    );
   }
 }
 
