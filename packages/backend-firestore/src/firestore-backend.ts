@@ -13,7 +13,7 @@ import {
   type TokenBackend,
 } from '@o365/core/backend';
 import { clientProjectId } from './client-project.js';
-import { sleep, withDeadline } from './deadline.js';
+import { abandonedCalls, drain, sleep, throwIfAborted, withDeadline } from './deadline.js';
 import { firestoreError, isLostRace, type FirestoreTarget } from './firestore-errors.js';
 import { acquireLease } from './firestore-lease.js';
 import { fieldNameProblem, idProblem, maxStringFieldBytes } from './firestore-limits.js';
@@ -170,6 +170,8 @@ export class FirestoreBackend implements TokenBackend {
   readonly #ownsFirestore: boolean;
   readonly #document: DocumentReference;
   readonly #logger: Logger;
+  // Calls the deadline gave up on that the client still runs (see withDeadline), per client.
+  readonly #abandoned: Set<Promise<unknown>>;
 
   constructor(options: FirestoreBackendOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`${BACKEND}: options must be an object`);
@@ -210,6 +212,7 @@ export class FirestoreBackend implements TokenBackend {
     this.#ownsFirestore = firestore === undefined;
     this.#firestore = firestore ?? new Firestore(projectId === undefined ? {} : { projectId });
     this.#document = this.#firestore.collection(collectionName).doc(documentId);
+    this.#abandoned = abandonedCalls(this.#firestore);
   }
 
   /** The project of the client; `(auto-detected)` until the client has detected it. */
@@ -267,13 +270,13 @@ export class FirestoreBackend implements TokenBackend {
       );
     }
     const revision = newRevision();
-    await this.#run('save the token cache', () => this.#write({ kind: 'save', data, revision }, options.expectedVersion));
+    await this.#run('save the token cache', (signal) => this.#write({ kind: 'save', data, revision }, options.expectedVersion, signal));
     return { version: revision };
   }
 
   /** Deletes the document (as python-o365 does); nothing stored is not an error. */
   async delete(): Promise<void> {
-    await this.#run('delete the token cache', () => this.#write({ kind: 'delete' }, undefined));
+    await this.#run('delete the token cache', (signal) => this.#write({ kind: 'delete' }, undefined, signal));
   }
 
   /**
@@ -303,10 +306,14 @@ export class FirestoreBackend implements TokenBackend {
   }
 
   /**
-   * Terminates the Firestore client the backend created (without `firestore`). A client passed as
-   * `firestore` belongs to the caller and is left open.
+   * Waits for the calls that operations on this client gave up on at their deadline and that the
+   * Firestore client still retries (they end when the endpoint answers or the client gives up:
+   * terminating it earlier makes the client throw from its retry loop), then terminates the client
+   * the backend created (without `firestore`). A client passed as `firestore` belongs to the
+   * caller and is left open.
    */
   async close(): Promise<void> {
+    await drain(this.#abandoned);
     if (this.#ownsFirestore) await this.#firestore.terminate();
   }
 
@@ -330,9 +337,9 @@ export class FirestoreBackend implements TokenBackend {
     return { ...this.#identity(), projectId: this.projectId, databaseId: this.databaseId };
   }
 
-  async #run<T>(what: string, op: () => Promise<T>): Promise<T> {
+  async #run<T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T> {
     try {
-      return await withDeadline(this.timeoutMs, op);
+      return await withDeadline(this.timeoutMs, op, this.#abandoned);
     } catch (err) {
       if (err instanceof TokenBackendError) throw err;
       throw firestoreError(err, this.#target(), `could not ${what}`);
@@ -347,12 +354,13 @@ export class FirestoreBackend implements TokenBackend {
    * to a concurrent writer fails as a whole; the next attempt reads again, and then either
    * reports the conflict or (unconditional writes) tries again.
    */
-  async #write(write: Write, expectedVersion: string | null | undefined): Promise<void> {
+  async #write(write: Write, expectedVersion: string | null | undefined, signal: AbortSignal): Promise<void> {
     const id = this.#identity();
     // A revision whose marker turned out missing (deleted by hand, or a document copied without
     // its subcollection): written over without the guard, once the re-read shows it unchanged.
     let unguarded: string | undefined;
     for (let attempt = 1; ; attempt++) {
+      throwIfAborted(signal);
       let committing = false;
       let seen: CurrentDocument | undefined;
       try {
@@ -375,6 +383,8 @@ export class FirestoreBackend implements TokenBackend {
           } else {
             tx.delete(this.#document);
           }
+          // Past the deadline the caller was told the write failed: it must not happen after all.
+          throwIfAborted(signal);
           committing = true;
         });
         return;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Timestamp, type DocumentReference, type DocumentSnapshot, type Firestore } from '@google-cloud/firestore';
 import type { BackendIdentity, Logger, ReleaseLock } from '@o365/core/backend';
-import { sleep } from './deadline.js';
+import { sleep, throwIfAborted } from './deadline.js';
 import { isLostRace } from './firestore-errors.js';
 import { FirestoreLockTimeoutError } from './lock-timeout-error.js';
 import { META_COLLECTION } from './revision.js';
@@ -21,7 +21,7 @@ export interface LeaseContext {
   leaseMs: number;
   logger: Logger;
   /** Runs one Firestore call under the backend's deadline, mapping failures to `TokenBackendError`. */
-  run<T>(what: string, op: () => Promise<T>): Promise<T>;
+  run<T>(what: string, op: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 interface HeldLease {
@@ -71,6 +71,7 @@ async function tryAcquire(
   owner: string,
   holder: string,
   unguarded: { owner: string; updatedMs: number } | undefined,
+  signal: AbortSignal,
 ): Promise<Attempt> {
   const lease = leaseDocument(ctx.document);
   let committing = false;
@@ -91,6 +92,8 @@ async function tryAcquire(
       if (!snap.exists) {
         tx.create(lease, fields);
         tx.create(leaseMarker(ctx.document, owner), {});
+        // A lease taken after lock() gave up would block every other process for leaseMs.
+        throwIfAborted(signal);
         committing = true;
         return { acquired: true };
       }
@@ -106,6 +109,7 @@ async function tryAcquire(
       tx.set(lease, fields);
       tx.create(leaseMarker(ctx.document, owner), {});
       if (held.owner !== undefined) takeover = { owner: held.owner, updatedMs: held.updatedMs };
+      throwIfAborted(signal);
       committing = true;
       return { acquired: true, ...(held.holder !== undefined ? { tookOverFrom: held.holder } : {}) };
     });
@@ -118,7 +122,7 @@ async function tryAcquire(
 
 async function release(ctx: LeaseContext, owner: string): Promise<void> {
   const lease = leaseDocument(ctx.document);
-  await ctx.run('release the lock on the token cache', async () => {
+  await ctx.run('release the lock on the token cache', async (signal) => {
     let ownMarkerLost = false;
     for (let attempt = 1; attempt <= MAX_RELEASE_ATTEMPTS; attempt++) {
       let committing = false;
@@ -130,6 +134,7 @@ async function release(ctx: LeaseContext, owner: string): Promise<void> {
           if (readLease(snap, ctx.leaseMs).owner !== owner) return 'taken' as const;
           if (!ownMarkerLost) tx.delete(leaseMarker(ctx.document, owner), { exists: true });
           tx.delete(lease);
+          throwIfAborted(signal);
           committing = true;
           return 'released' as const;
         });
@@ -166,7 +171,7 @@ export async function acquireLease(ctx: LeaseContext, timeoutMs: number): Promis
   let unguarded: { owner: string; updatedMs: number } | undefined;
   let last: Extract<Attempt, { acquired: false }> | undefined;
   for (;;) {
-    const attempt = await ctx.run('take the lock on the token cache', () => tryAcquire(ctx, owner, holder, unguarded));
+    const attempt = await ctx.run('take the lock on the token cache', (signal) => tryAcquire(ctx, owner, holder, unguarded, signal));
     if (attempt.acquired) {
       if (attempt.tookOverFrom !== undefined) {
         ctx.logger.warn('took over an expired token cache lock', { ...ctx.identity, previousHolder: attempt.tookOverFrom });

@@ -1,6 +1,7 @@
 import { Firestore } from '@google-cloud/firestore';
 import { assertPartitionKey, noopLogger, type BackendIdentity, type Logger, type PartitionedTokenBackend } from '@o365/core/backend';
 import { clientProjectId } from './client-project.js';
+import { abandonedCalls, drain } from './deadline.js';
 import { FirestoreBackend } from './firestore-backend.js';
 import { fieldNameProblem, idProblem } from './firestore-limits.js';
 import { partitionDocumentId } from './partition-document-id.js';
@@ -117,8 +118,13 @@ export class FirestorePartitionedBackend implements PartitionedTokenBackend {
     });
   }
 
-  /** Terminates the Firestore client the backend created (without `firestore`); a client of yours is left open. */
+  /**
+   * Waits for calls of its partitions abandoned at their deadline (see `FirestoreBackend.close()`),
+   * then terminates the Firestore client the backend created (without `firestore`); a client of
+   * yours is left open.
+   */
   async close(): Promise<void> {
+    await drain(abandonedCalls(this.#firestore));
     if (this.#ownsFirestore) await this.#firestore.terminate();
   }
 
