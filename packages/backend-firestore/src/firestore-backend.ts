@@ -33,7 +33,7 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
  * ```
  */
 export const DEFAULT_DOCUMENT_ID = 'o365_token';
-const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_TIMEOUT_MS = 15_000;
 const DEFAULT_LEASE_MS = 20_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 // Unconditional saves and deletes retry when a concurrent writer wins between their read and
@@ -67,7 +67,7 @@ export interface FirestoreBackendOptions {
   documentId?: string;
   /** Field of the document holding the serialized cache, as in python-o365. Default `token`. */
   fieldName?: string;
-  /** Longest time one operation (load, save, delete, one lock attempt) may take, in ms. Default 10 000. */
+  /** Longest time one operation (load, save, delete, one lock attempt) may take, in ms. Default 15 000. */
   timeoutMs?: number;
   /**
    * How long a lock taken with `lock()` lasts if its holder never releases it (crashed), in ms; it

@@ -27,7 +27,7 @@ export interface FirestorePartitionedBackendOptions {
   collectionName?: string;
   /** Field of each document holding the serialized cache. Default `token`. */
   fieldName?: string;
-  /** Bound of one operation, in ms. Default 10 000. */
+  /** Bound of one operation, in ms. Default 15 000. */
   timeoutMs?: number;
   /** Lifetime of a partition's lock nobody releases, in ms. Default 20 000. */
   leaseMs?: number;

@@ -94,6 +94,16 @@ export async function closedPort(): Promise<number> {
   return address.port;
 }
 
+/** A Firestore client of a port nothing listens on, until `revive()` starts an emulator there. */
+export interface UnreachableFirestore {
+  firestore: Firestore;
+  host: string;
+  /** Starts an emulator on the port (once); the client's pending retries then reach it. */
+  revive(): Promise<FirestoreEmulatorHandle>;
+  /** Revives the port, waits until the client's abandoned calls completed, terminates the client, stops the emulator. */
+  stop(): Promise<void>;
+}
+
 /**
  * A client of an endpoint nothing listens on. The Firestore client keeps retrying the calls the
  * backend gave up on at its deadline (a commit for up to 10 minutes), and terminating it while it
@@ -101,20 +111,23 @@ export async function closedPort(): Promise<number> {
  * (through a backend's `close()`, which drains the client's abandoned calls) until those calls
  * completed against it, then terminates the client.
  */
-export async function unreachableFirestore(projectId = 'o365-unreachable'): Promise<{ firestore: Firestore; host: string; stop(): Promise<void> }> {
+export async function unreachableFirestore(projectId = 'o365-unreachable'): Promise<UnreachableFirestore> {
   const port = await closedPort();
   const host = `127.0.0.1:${port}`;
   const firestore = new Firestore({ projectId, host, ssl: false });
+  let revived: Promise<FirestoreEmulatorHandle> | undefined;
+  const revive = (): Promise<FirestoreEmulatorHandle> => (revived ??= startFirestoreEmulator({ port }));
   return {
     firestore,
     host,
+    revive,
     async stop() {
-      const revived = await startFirestoreEmulator({ port });
+      const emulator = await revive();
       try {
         await new FirestoreBackend({ firestore }).close();
         await firestore.terminate();
       } finally {
-        await revived.stop();
+        await emulator.stop();
       }
     },
   };
