@@ -113,6 +113,26 @@ const READMES = [
     ],
   },
   {
+    file: 'packages/backend-firestore/README.md',
+    preamble: {
+      tenantId: 'declare const tenantId: string;',
+      clientId: 'declare const clientId: string;',
+    },
+    options: [
+      { section: 'Options', module: '@o365/backend-firestore', type: 'FirestoreBackendOptions' },
+      { section: 'Partition options', module: '@o365/backend-firestore', type: 'FirestorePartitionedBackendOptions' },
+    ],
+    mentions: [
+      {
+        kind: 'members',
+        section: 'Options',
+        startsWith: 'Members besides',
+        type: "import('@o365/backend-firestore').FirestoreBackend",
+        ignore: ['TokenBackend'],
+      },
+    ],
+  },
+  {
     file: 'packages/backend-secrets-manager/README.md',
     preamble: {},
     options: [
