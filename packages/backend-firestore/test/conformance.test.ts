@@ -4,7 +4,7 @@
 // precondition and isolates no transaction, yet every conflict check runs against it: the
 // backend's compare-and-swap rests on `exists` preconditions, which it does enforce.
 import { afterAll, beforeAll } from '@jest/globals';
-import { runTokenBackendConformance } from '@o365/backend-testkit';
+import { runPartitionedTokenBackendConformance, runTokenBackendConformance } from '@o365/backend-testkit';
 import { FirestoreBackend, FirestorePartitionedBackend } from '../src/index.js';
 import { startFirestoreEmulator, unreachableFirestore, type FirestoreEmulatorHandle } from './firestore-emulator.js';
 
@@ -65,4 +65,10 @@ runTokenBackendConformance({
     return new FirestorePartitionedBackend({ firestore: await unreachableClient(), timeoutMs: 2_000 }).partition('unreachable');
   },
   dataLimit: { maxDataBytes: partitionMaxBytes, reason: DATA_LIMIT_REASON },
+});
+
+// The partitioned-store rules (isolation, awkward keys, delete one, invalid keys, independent locks).
+runPartitionedTokenBackendConformance({
+  name: 'FirestorePartitionedBackend',
+  createPartitioned: (namespace) => new FirestorePartitionedBackend({ firestore: running().client(), collectionName: `kit-${namespace}` }),
 });
