@@ -64,6 +64,8 @@ const READMES = [
           AWSS3Backend: '@o365/backend-s3',
           AWSSecretsBackend: '@o365/backend-secrets-manager',
           PrismaTokenBackend: '@o365/backend-prisma',
+          RedisTokenBackend: '@o365/backend-redis',
+          FirestoreBackend: '@o365/backend-firestore',
         },
       },
     ],
