@@ -6,12 +6,13 @@
 //
 //   pnpm bench                      (from the root: builds, then every package's bench)
 //   pnpm --filter @o365/core bench  (this package only)
-//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm, graph401, tls, users, partitions)
+//   tsx bench/run.ts hot storm      (some sections: hot, cold, storm, graph401, graphget, tls, users, partitions)
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { version as msalVersion } from '@azure/msal-node';
 import { coldStart } from './cold-start.bench.js';
 import { graph401Storm } from './graph-401-storm.bench.js';
+import { graphGet } from './graph-get.bench.js';
 import type { SectionResult } from './harness.js';
 import { hotPath } from './hot-path.bench.js';
 import { manyUsers } from './many-users.bench.js';
@@ -28,6 +29,7 @@ const sections: { name: string; run: () => Promise<SectionResult> }[] = [
   { name: 'cold', run: () => coldStart({ concurrency: 50, trials: 3 }) },
   { name: 'storm', run: () => refreshStorm({ concurrency: 1_000 }) },
   { name: 'graph401', run: () => graph401Storm({ concurrency: 50 }) },
+  { name: 'graphget', run: () => graphGet({ roundMs: 500, rounds: 5 }) },
   { name: 'tls', run: () => tlsConnect({ connections: 20, waves: 3 }) },
   { name: 'users', run: () => manyUsers({ sizes: [1, 100, 1_000], warmRefreshes: 5 }) },
   { name: 'partitions', run: () => partitionedUsers({ sizes: [1, 1_000, 100_000], realUsers: 6, heapAccounts: 500 }) },
