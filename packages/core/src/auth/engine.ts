@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import {
+import type {
+  AccountInfo,
+  AuthenticationResult,
   ConfidentialClientApplication,
-  CryptoProvider,
+  Configuration,
   PublicClientApplication,
-  type AccountInfo,
-  type AuthenticationResult,
-  type Configuration,
 } from '@azure/msal-node';
+import { loadMsal } from './load-msal.js';
 import { AuthenticationError, type O365Error } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
@@ -62,7 +62,6 @@ export interface AuthCodeRequestState {
   codeVerifier: string;
 }
 
-const cryptoProvider = new CryptoProvider();
 
 /**
  * The msal-node side: builds the public or confidential client application once (with the
@@ -134,8 +133,9 @@ export class AuthEngine {
         loggerOptions: msalLoggerOptions(logger),
       },
     };
+    const msal = await loadMsal();
     try {
-      return credential === undefined ? new PublicClientApplication(config) : new ConfidentialClientApplication(config);
+      return credential === undefined ? new msal.PublicClientApplication(config) : new msal.ConfidentialClientApplication(config);
     } catch (error) {
       throw new AuthenticationError(`Invalid client configuration: ${redactText(error instanceof Error ? error.message : String(error))}`, {
         cause: error,
@@ -174,7 +174,7 @@ export class AuthEngine {
   /** Client credentials grant, always from the network (the caller keeps the token). */
   async acquireByClientCredential(scopes: string[], claims?: string): Promise<AuthenticationResult> {
     const app = await this.#application();
-    if (!(app instanceof ConfidentialClientApplication)) {
+    if (!(app instanceof (await loadMsal()).ConfidentialClientApplication)) {
       throw new AuthenticationError('The credentials flow needs a client secret, certificate or assertion: new Account([clientId, secret], ...)');
     }
     return this.#run('credentials', scopes, async (correlationId) =>
@@ -204,7 +204,7 @@ export class AuthEngine {
    */
   async acquireOnBehalfOf(assertion: string, scopes: string[], skipCache = false): Promise<AuthenticationResult> {
     const app = await this.#application();
-    if (!(app instanceof ConfidentialClientApplication)) {
+    if (!(app instanceof (await loadMsal()).ConfidentialClientApplication)) {
       throw new AuthenticationError('On-behalf-of needs a confidential client: new Account([clientId, secretOrCertificate], ...)');
     }
     // msal-node 7 looks in its in-memory cache before it calls the cache plugin for this flow.
@@ -231,7 +231,7 @@ export class AuthEngine {
     options: { redirectUri: string; state?: string; loginHint?: string; prompt?: string },
   ): Promise<{ url: string; request: AuthCodeRequestState }> {
     const app = await this.#application();
-    const { verifier, challenge } = await cryptoProvider.generatePkceCodes();
+    const { verifier, challenge } = await new (await loadMsal()).CryptoProvider().generatePkceCodes();
     const state = options.state ?? randomUUID();
     const nonce = randomUUID();
     const url = await this.#run('authorization_url', scopes, (correlationId) =>
@@ -283,7 +283,7 @@ export class AuthEngine {
   ): Promise<AuthenticationResult | null> {
     throwIfAborted(options.signal);
     const app = await this.#application();
-    if (!(app instanceof PublicClientApplication)) {
+    if (!(app instanceof (await loadMsal()).PublicClientApplication)) {
       throw new AuthenticationError('The device code flow needs a public client: new Account([clientId], { authFlowType: "device" })');
     }
     const correlationId = randomUUID();

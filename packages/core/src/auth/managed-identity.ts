@@ -1,4 +1,5 @@
-import { ManagedIdentityApplication, type AuthenticationResult, type ManagedIdentityIdParams } from '@azure/msal-node';
+import type { AuthenticationResult, ManagedIdentityApplication, ManagedIdentityIdParams } from '@azure/msal-node';
+import { loadMsal } from './load-msal.js';
 import { AuthenticationError } from '../errors.js';
 import type { HttpClient } from '../http/http-client.js';
 import type { Logger } from '../logger.js';
@@ -80,7 +81,9 @@ export class ManagedIdentityEngine {
     registerSecret(process.env['IDENTITY_HEADER']);
   }
 
-  #application(): ManagedIdentityApplication {
+  async #application(): Promise<ManagedIdentityApplication> {
+    if (this.#app !== undefined) return this.#app;
+    const { ManagedIdentityApplication } = await loadMsal();
     if (this.#app !== undefined) return this.#app;
     const { id, logger } = this.#options;
     const managedIdentityIdParams: ManagedIdentityIdParams | undefined =
@@ -115,7 +118,7 @@ export class ManagedIdentityEngine {
     const resource = managedIdentityResource(scopes);
     let result: AuthenticationResult | null;
     try {
-      result = await this.#application().acquireToken({ resource, forceRefresh });
+      result = await (await this.#application()).acquireToken({ resource, forceRefresh });
     } catch (error) {
       throw mapAuthError(error, 'managed_identity', undefined, { scopes });
     }
