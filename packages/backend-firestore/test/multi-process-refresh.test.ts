@@ -4,12 +4,12 @@
  * same moment. The emulator must see exactly one refresh, and every process must end with the
  * same, newest cache.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { assertFreshBuild, startRefreshChild } from '@o365/backend-testkit';
 import { Account, MSGraphProtocol } from '@o365/core';
 import { defaultSeed, startEmulator, type Emulator } from '@o365/emulator';
 import { FirestoreBackend } from '../src/index.js';
@@ -21,6 +21,7 @@ const COLLECTION = 'tokens';
 // Access tokens of the public client live 10 minutes here (default 3599 s).
 const ACCESS_TOKEN_LIFETIME_S = 600;
 const packageDir = join(__dirname, '..');
+const CHILD = join(__dirname, 'fixtures', 'refresh-child.mjs');
 
 let firestore: FirestoreEmulatorHandle;
 let emu: Emulator;
@@ -36,54 +37,8 @@ interface ChildResult {
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
-/** The children run dist/: it must be built from the current sources. */
-function assertDistIsFresh(): void {
-  const dist = join(packageDir, 'dist', 'index.js');
-  let built: number;
-  try {
-    built = statSync(dist).mtimeMs;
-  } catch {
-    throw new Error(`${dist} is missing: build first (pnpm exec turbo run build --filter @o365/backend-firestore)`);
-  }
-  const newest = Math.max(...readdirSync(join(packageDir, 'src')).map((f) => statSync(join(packageDir, 'src', f)).mtimeMs));
-  if (newest > built) throw new Error(`${dist} is older than src/: rebuild (pnpm exec turbo run build --filter @o365/backend-firestore)`);
-}
-
-/** Starts a child; resolves once it printed `ready`. */
-function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<ChildResult> }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'refresh-child.mjs')], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolveReady, rejectReady) => {
-    const result = new Promise<ChildResult>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.startsWith('ready\n')) resolveReady({ child, result });
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        if (last.startsWith('{')) resolve(JSON.parse(last) as ChildResult);
-        else {
-          const err = new Error(`child exited with ${String(code)}:\n${stdout}\n${stderr.slice(0, 4000)}`);
-          reject(err);
-          rejectReady(err);
-        }
-      });
-    });
-    result.catch(() => undefined);
-  });
-}
-
 beforeAll(async () => {
-  assertDistIsFresh();
+  assertFreshBuild(packageDir, '@o365/backend-firestore');
   firestore = await startFirestoreEmulator();
   const seed = defaultSeed();
   for (const app of seed.tenants[0]!.apps) app.accessTokenLifetimeSeconds = ACCESS_TOKEN_LIFETIME_S;
@@ -139,7 +94,7 @@ describe(`${PROCESSES} processes on one Firestore document with an expired acces
       CHILD_CA_FILE: caFile,
       CHILD_CLOCK_OFFSET_MS: String(emu.clock.now() - Date.now()),
     };
-    const children = await Promise.all(Array.from({ length: PROCESSES }, () => startChild(env)));
+    const children = await Promise.all(Array.from({ length: PROCESSES }, () => startRefreshChild<ChildResult>(CHILD, { cwd: packageDir, env })));
     // All are loaded and connected: release them at once.
     for (const { child } of children) child.stdin.write('go\n');
     const results = await Promise.all(children.map((c) => c.result));

@@ -3,12 +3,12 @@
  * same moment make one token request, and both end with the same, newest cache. Also on SQLite and
  * MariaDB, with the row-lease lock.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startRefreshChild } from '@o365/backend-testkit';
 import { Account, MSGraphProtocol } from '@o365/core';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { PrismaTokenBackend, type PrismaLockStrategy } from '../src/index';
@@ -38,39 +38,6 @@ interface ChildResult {
   accessToken: string;
   stored: string | null;
   version: string | null;
-}
-
-/** Starts a child; resolves once it printed `ready`. */
-function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<ChildResult> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'refresh-child.ts')], {
-    cwd: join(__dirname, '..'),
-    env: { ...process.env, ...env, TSX_TSCONFIG_PATH: join(__dirname, 'fixtures', 'tsconfig.json') },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  return new Promise((resolveReady, rejectReady) => {
-    const result = new Promise<ChildResult>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.startsWith('ready\n')) resolveReady({ child, result });
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult);
-        else {
-          const err = new Error(`child exited with ${code}:\n${stdout}\n${stderr}`);
-          reject(err);
-          rejectReady(err);
-        }
-      });
-    });
-    result.catch(() => undefined);
-  });
 }
 
 interface Database {
@@ -150,7 +117,13 @@ describe.each(databases)('two processes refreshing through one row at the same m
       CHILD_CA_FILE: caFile,
       CHILD_CLOCK_OFFSET_MS: String(emu.clock.now() - Date.now()),
     };
-    const children = await Promise.all([startChild(env), startChild(env)]);
+    const start = () =>
+      startRefreshChild<ChildResult>(join(__dirname, 'fixtures', 'refresh-child.ts'), {
+        cwd: join(__dirname, '..'),
+        nodeArgs: ['--import', 'tsx'],
+        env: { ...env, TSX_TSCONFIG_PATH: join(__dirname, 'fixtures', 'tsconfig.json') },
+      });
+    const children = await Promise.all([start(), start()]);
     // Both are loaded and connected: release them at once.
     for (const { child } of children) child.stdin.write('go\n');
     const [a, b] = await Promise.all(children.map((c) => c.result));

@@ -4,12 +4,12 @@
  * expired; all 8 ask for an access token at the same moment. The emulator's token endpoint must see
  * exactly ONE refresh request, and all 8 end with the same, newest cache.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { assertFreshBuild, startRefreshChild } from '@o365/backend-testkit';
 import { Account, MSGraphProtocol } from '@o365/core';
 import { defaultSeed, startEmulator, type Emulator, type EmulatorSeed } from '@o365/emulator';
 import { RedisTokenBackend } from '../src/index.js';
@@ -18,28 +18,11 @@ import { startRedis, type RedisServer } from './redis-server.js';
 const CHILDREN = 8;
 const ACCESS_TOKEN_LIFETIME_S = 120;
 const packageDir = join(__dirname, '..');
+const CHILD = join(__dirname, 'fixtures', 'refresh-child.mjs');
 
 let redis: RedisServer;
 let emu: Emulator;
 let dir: string;
-
-/** The children run dist/: it must exist and be newer than every source file. */
-function assertFreshBuild(): void {
-  const dist = join(packageDir, 'dist', 'index.js');
-  let built: number;
-  try {
-    built = statSync(dist).mtimeMs;
-  } catch {
-    throw new Error(`${dist} is missing: build first (pnpm exec turbo run build --filter=@o365/backend-redis); \`pnpm test\` does`);
-  }
-  const src = join(packageDir, 'src');
-  const stale = readdirSync(src)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
-    .filter((f) => statSync(join(src, f)).mtimeMs > built);
-  if (stale.length > 0) {
-    throw new Error(`dist/ is older than src/${stale[0]}: rebuild (pnpm exec turbo run build --filter=@o365/backend-redis)`);
-  }
-}
 
 function shortLivedSeed(): EmulatorSeed {
   const seed = defaultSeed();
@@ -48,7 +31,7 @@ function shortLivedSeed(): EmulatorSeed {
 }
 
 beforeAll(async () => {
-  assertFreshBuild();
+  assertFreshBuild(packageDir, '@o365/backend-redis');
   [redis, emu] = await Promise.all([startRedis(), startEmulator({ seed: shortLivedSeed() })]);
   dir = mkdtempSync(join(tmpdir(), 'o365-redis-mp-'));
 });
@@ -64,39 +47,6 @@ interface ChildResult {
   stored: string | null;
   version: string | null;
   pid: number;
-}
-
-/** Starts a child; resolves once it printed `ready`. */
-function startChild(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcessWithoutNullStreams; result: Promise<ChildResult> }> {
-  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'refresh-child.mjs')], {
-    cwd: packageDir,
-    env: { ...process.env, ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolveReady, rejectReady) => {
-    const result = new Promise<ChildResult>((resolve, reject) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.startsWith('ready\n')) resolveReady({ child, result });
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => {
-        clearTimeout(killer);
-        const last = stdout.trim().split('\n').at(-1) ?? '';
-        if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last) as ChildResult);
-        else {
-          const err = new Error(`child exited with ${code}:\n${stdout}\n${stderr.slice(0, 4000)}`);
-          reject(err);
-          rejectReady(err);
-        }
-      });
-    });
-    result.catch(() => undefined);
-  });
 }
 
 describe(`${CHILDREN} processes on one Redis key and an expired access token`, () => {
@@ -140,7 +90,7 @@ describe(`${CHILDREN} processes on one Redis key and an expired access token`, (
         CHILD_CA_FILE: caFile,
         CHILD_CLOCK_OFFSET_MS: String(emu.clock.now() - Date.now()),
       };
-      const children = await Promise.all(Array.from({ length: CHILDREN }, () => startChild(env)));
+      const children = await Promise.all(Array.from({ length: CHILDREN }, () => startRefreshChild<ChildResult>(CHILD, { cwd: packageDir, env })));
       const since = emu.requests().length;
       // All eight are loaded and connected: release them at once.
       for (const { child } of children) child.stdin.write('go\n');

@@ -18,3 +18,4 @@ export {
   type PartitionCheck,
   type PartitionedConformanceOptions,
 } from './partition-checks.js';
+export { startRefreshChild, assertFreshBuild, type RefreshChild, type RefreshChildOptions } from './refresh-child.js';
