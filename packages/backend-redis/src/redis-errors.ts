@@ -1,3 +1,5 @@
+import { NETWORK_ERROR_CODES } from '@o365/core/backend';
+
 /** What went wrong in a Redis call, reduced to the cases the backends explain differently. */
 export interface RedisFailure {
   kind:
@@ -15,17 +17,6 @@ export interface RedisFailure {
   message: string;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-]);
 // node-redis's own error classes, recognised by name: in jest's sandbox (and with two copies of
 // the library) `instanceof` across realms fails.
 const NETWORK_NAMES = new Set(['ConnectionTimeoutError', 'SocketClosedUnexpectedlyError', 'SocketTimeoutError', 'ReconnectStrategyError']);
@@ -76,9 +67,9 @@ export function classifyRedisError(error: unknown): RedisFailure {
   // A command a script calls without the ACL for it: `ERR The user executing the script can't run this command ...`.
   if (/user executing the script can't run/i.test(message)) return failure('permission-denied', 'NOPERM');
   if (word === 'WRONGTYPE') return failure('wrong-type', word);
-  if (nodeCode !== undefined && NETWORK_CODES.has(nodeCode)) return failure('unreachable', nodeCode);
+  if (nodeCode !== undefined && NETWORK_ERROR_CODES.has(nodeCode)) return failure('unreachable', nodeCode);
   const inText = /\b(E[A-Z]{4,})\b/.exec(message)?.[1];
-  if (inText !== undefined && NETWORK_CODES.has(inText)) return failure('unreachable', inText);
+  if (inText !== undefined && NETWORK_ERROR_CODES.has(inText)) return failure('unreachable', inText);
   if (NETWORK_NAMES.has(name)) return failure('unreachable', name);
   if (CLOSED_NAMES.has(name)) return failure('closed', name);
   return failure('other', word ?? nodeCode ?? name);

@@ -1,4 +1,4 @@
-import { copyErrorWithout } from '@o365/core/backend';
+import { copyErrorWithout, NETWORK_ERROR_CODES } from '@o365/core/backend';
 
 /** What went wrong in an S3 call, reduced to the cases the backend treats differently. */
 export interface S3Failure {
@@ -18,18 +18,6 @@ export interface S3Failure {
   message: string;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
-  'UND_ERR_SOCKET',
-]);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'AbortError']);
 // 403s that mean "these credentials are not accepted", not "this principal may not do that".
 const CREDENTIAL_CODES = new Set([
@@ -85,12 +73,12 @@ export function classifyS3Error(err: unknown): S3Failure {
     return failure('access-denied');
   }
   if (status === undefined) {
-    if (nodeCode !== undefined && NETWORK_CODES.has(nodeCode)) return { kind: 'network', code: nodeCode, message };
+    if (nodeCode !== undefined && NETWORK_ERROR_CODES.has(nodeCode)) return { kind: 'network', code: nodeCode, message };
     // When the socket error comes from another realm (jest's sandbox, vm contexts) it fails the
     // SDK's `instanceof Error` check and arrives wrapped as "AWS SDK error wrapper for Error: connect
     // ECONNREFUSED ...", with only the text left to recognise it by.
     const wrapped = /\b(E[A-Z]+|UND_ERR_[A-Z_]+)\b/.exec(message)?.[1];
-    if (wrapped !== undefined && NETWORK_CODES.has(wrapped)) return { kind: 'network', code: wrapped, message };
+    if (wrapped !== undefined && NETWORK_ERROR_CODES.has(wrapped)) return { kind: 'network', code: wrapped, message };
     if (NETWORK_NAMES.has(name)) return { kind: 'network', code: name, message };
     if (name === 'CredentialsProviderError' || /region is missing/i.test(message)) {
       return { kind: 'credentials', code: name, message };

@@ -18,6 +18,8 @@ export {
   assertPartitionKey,
   MAX_PARTITION_KEY_LENGTH,
   partitionName,
+  NETWORK_ERROR_CODES,
+  isNetworkErrorCode,
   type BackendIdentity,
   type ToBackendErrorOptions,
 } from './backends/backend-contract.js';

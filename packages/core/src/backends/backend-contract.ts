@@ -200,3 +200,38 @@ export function partitionName(key: string): string {
     .slice(0, 48);
   return `${readable}-${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
 }
+
+/**
+ * Error codes Node and undici give when a service could not be reached or the connection broke
+ * before an answer: what backends report as "unreachable" (with the advice to check the endpoint
+ * and network) rather than as a refusal by the service.
+ *
+ * @example
+ * ```ts
+ * if (isNetworkErrorCode((err as NodeJS.ErrnoException).code)) throw unreachable(err);
+ * ```
+ */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+]);
+
+/**
+ * Whether `code` is one of {@link NETWORK_ERROR_CODES}.
+ *
+ * @example
+ * ```ts
+ * isNetworkErrorCode('ECONNREFUSED'); // true
+ * ```
+ */
+export function isNetworkErrorCode(code: unknown): code is string {
+  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
+}
