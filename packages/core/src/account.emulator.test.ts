@@ -6,7 +6,7 @@ import { Account, type AccountOptions } from './account.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
 import { InteractionRequiredError, InvalidCredentialsError, TokenExpiredError } from './errors.js';
-import { InvalidMainResourceError } from './main-resource.js';
+import { InvalidMainResourceError } from './errors.js';
 import { MSGraphProtocol } from './protocol.js';
 
 /** A backend that counts what the library does with it. */

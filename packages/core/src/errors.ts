@@ -288,3 +288,133 @@ export class GraphError extends O365Error {
     if (options.path !== undefined) this.path = clipServerText(options.path, 2048);
   }
 }
+
+// ---------------------------------------------------------------- network
+
+/**
+ * Options of {@link NetworkError}.
+ *
+ * @example
+ * ```ts
+ * throw new NetworkError('GET /v1.0/me failed', { method: 'GET', path: '/v1.0/me', attempts: 3, cause: error });
+ * ```
+ */
+export interface NetworkErrorOptions {
+  /** HTTP method of the failed request. */
+  method?: string;
+  /** URL path of the failed request (never the query string, which may carry user data). */
+  path?: string;
+  /** How many attempts were made before giving up. */
+  attempts?: number;
+  cause?: unknown;
+}
+
+/**
+ * A request never got an HTTP answer: connection refused or reset, TLS failure (for example an
+ * untrusted certificate: pass `tls.ca`), DNS failure. `cause` holds the low-level error.
+ *
+ * @example
+ * ```ts
+ * try { await http.fetch('https://graph.microsoft.com/v1.0/me'); }
+ * catch (e) { if (e instanceof NetworkError) console.error(e.method, e.path, e.cause); }
+ * ```
+ */
+export class NetworkError extends O365Error {
+  override readonly code: string = 'NETWORK_ERROR';
+  readonly method?: string;
+  readonly path?: string;
+  readonly attempts?: number;
+
+  constructor(message: string, options: NetworkErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    if (options.method !== undefined) this.method = clipServerText(options.method, 20);
+    if (options.path !== undefined) this.path = clipServerText(options.path, 2048);
+    if (options.attempts !== undefined) this.attempts = options.attempts;
+  }
+}
+
+/**
+ * A request got no response headers within `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * catch (e) { if (e instanceof HttpTimeoutError) console.error(`no answer after ${e.timeoutMs} ms`); }
+ * ```
+ */
+export class HttpTimeoutError extends NetworkError {
+  override readonly code: string = 'HTTP_TIMEOUT';
+  readonly timeoutMs: number;
+
+  constructor(message: string, options: NetworkErrorOptions & { timeoutMs: number }) {
+    super(message, options);
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+// ---------------------------------------------------------------- storage, configuration, federation
+
+/**
+ * The token backend holds a token written by python-o365 before 2.1 (a top-level `access_token`
+ * instead of MSAL's unified cache). `account.migrateLegacyToken()` converts it by redeeming its
+ * refresh token; otherwise the user signs in again. The stored data is left in place until a
+ * migration or a successful `authenticate()` replaces it.
+ *
+ * @example
+ * ```ts
+ * try { await account.connection.getAccessToken(); }
+ * catch (e) { if (e instanceof LegacyTokenFormatError && !(await account.migrateLegacyToken())) await account.authenticate(); }
+ * ```
+ */
+export class LegacyTokenFormatError extends TokenBackendError {
+  override readonly code: string = 'LEGACY_TOKEN_FORMAT';
+
+  constructor(options: TokenBackendErrorOptions) {
+    super(
+      `The stored token${options.location ? ` (${options.location})` : ''} was written by python-o365 before 2.1, in a format o365-ts reads only to migrate it: call account.migrateLegacyToken() (it redeems the old refresh token), or sign in again with account.authenticate() (the old data is left in place until then)`,
+      options,
+    );
+  }
+}
+
+/**
+ * A `mainResource` that cannot be used: empty after a `user:` / `group:` / `site:` prefix, or
+ * `me` with app-only (client credentials) authentication, which has no signed-in user.
+ *
+ * @example
+ * ```ts
+ * try { resolveMainResource(undefined, { appOnly: true }); }
+ * catch (e) { if (e instanceof InvalidMainResourceError) console.error(e.message); }
+ * ```
+ */
+export class InvalidMainResourceError extends O365Error {
+  override readonly code: string = 'INVALID_MAIN_RESOURCE';
+  /** The value that was given (`undefined` when none was). */
+  readonly resource: string | undefined;
+
+  constructor(message: string, resource: string | undefined) {
+    super(message);
+    this.resource = resource;
+  }
+}
+
+/**
+ * A workload identity federation error: the federated token could not be read or fetched (no
+ * file, an unreachable OIDC endpoint, an answer without a token). The cause is attached; the
+ * token and the request token never appear in the message.
+ *
+ * @example
+ * ```ts
+ * try { await account.authenticate(); }
+ * catch (e) { if (e instanceof FederatedTokenError) console.error(e.source, e.message); }
+ * ```
+ */
+export class FederatedTokenError extends AuthenticationError {
+  override readonly code: string = 'FEDERATED_TOKEN_UNAVAILABLE';
+  /** Where the token was to come from: the file path, or the OIDC endpoint's origin. */
+  readonly source: string;
+
+  constructor(message: string, options: { source: string; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.source = options.source;
+  }
+}

@@ -27,7 +27,7 @@ export {
   type HttpRetryOptions,
 } from './http/http-client.js';
 export { createDispatcher, type DispatcherOptions, type TlsOptions } from './http/dispatcher.js';
-export { NetworkError, HttpTimeoutError, type NetworkErrorOptions } from './http/http-errors.js';
+export { NetworkError, HttpTimeoutError, type NetworkErrorOptions } from './errors.js';
 export { parseRetryAfter } from './http/retry.js';
 export {
   Protocol,
@@ -41,7 +41,6 @@ export {
 export { SCOPE_HELPERS, OIDC_SCOPES, isScopeHelper, type ScopeHelperName } from './scopes.js';
 export {
   resolveMainResource,
-  InvalidMainResourceError,
   ME_RESOURCE,
   USERS_RESOURCE,
   GROUPS_RESOURCE,
@@ -96,12 +95,11 @@ export type { ManagedIdentityId } from './auth/managed-identity.js';
 export {
   federatedTokenFileAssertion,
   githubActionsAssertion,
-  FederatedTokenError,
   TOKEN_EXCHANGE_AUDIENCE,
   type FederatedTokenFileOptions,
   type GitHubActionsAssertionOptions,
 } from './auth/federated-assertion.js';
-export { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
+export { LegacyTokenFormatError } from './errors.js';
 export { claimsFromChallenge } from './auth/claims-challenge.js';
 export type { AccessTokenSource } from './auth/external-token.js';
 export type { AccessToken, GetTokenOptions, TokenCredential, AbortSignalLike } from './token-credential.js';

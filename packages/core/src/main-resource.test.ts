@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { O365Error } from './errors.js';
-import { InvalidMainResourceError, resolveMainResource } from './main-resource.js';
+import { resolveMainResource } from './main-resource.js';
+import { InvalidMainResourceError } from './errors.js';
 
 describe('resolveMainResource', () => {
   const user = { appOnly: false };

@@ -1,4 +1,4 @@
-import { O365Error } from './errors.js';
+import { InvalidMainResourceError } from './errors.js';
 
 /**
  * The signed-in user's resource, python-o365's `ME_RESOURCE`.
@@ -36,27 +36,6 @@ export const GROUPS_RESOURCE = 'groups';
  * ```
  */
 export const SITES_RESOURCE = 'sites';
-
-/**
- * A `mainResource` that cannot be used: empty after a `user:` / `group:` / `site:` prefix, or
- * `me` with app-only (client credentials) authentication, which has no signed-in user.
- *
- * @example
- * ```ts
- * try { resolveMainResource(undefined, { appOnly: true }); }
- * catch (e) { if (e instanceof InvalidMainResourceError) console.error(e.message); }
- * ```
- */
-export class InvalidMainResourceError extends O365Error {
-  override readonly code: string = 'INVALID_MAIN_RESOURCE';
-  /** The value that was given (`undefined` when none was). */
-  readonly resource: string | undefined;
-
-  constructor(message: string, resource: string | undefined) {
-    super(message);
-    this.resource = resource;
-  }
-}
 
 /**
  * Options of {@link resolveMainResource}.

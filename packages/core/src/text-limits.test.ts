@@ -11,7 +11,7 @@ import {
   TokenCacheConflictError,
   TokenExpiredError,
 } from './errors.js';
-import { HttpTimeoutError, NetworkError } from './http/http-errors.js';
+import { HttpTimeoutError, NetworkError } from './errors.js';
 import { boundMessage, clipServerText, MAX_MESSAGE_LENGTH, MAX_SERVER_TEXT } from './text-limits.js';
 
 const huge = `AADSTS70011: bad\u001b[2J\u0007\u202e${'x'.repeat(1_048_576)}`;

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Account, type AccountOptions } from './account.js';
-import { LegacyTokenFormatError } from './auth/legacy-token-format-error.js';
+import { LegacyTokenFormatError } from './errors.js';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { TokenBackendError } from './errors.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { TokenBackendError } from '../errors.js';
 import { findAccessToken, listAccounts, mergeCaches, parseCache, refreshTime, restampAccessToken, type CacheJson } from './cache-format.js';
-import { LegacyTokenFormatError } from './legacy-token-format-error.js';
+import { LegacyTokenFormatError } from '../errors.js';
 
 const at = (home: string, secret: string, expiresOn: number, target = 'https://graph.microsoft.com/User.Read openid profile') => ({
   home_account_id: home,

@@ -4,7 +4,7 @@
  * read-only lookups of the hot path.
  */
 import { TokenBackendError } from '../errors.js';
-import { LegacyTokenFormatError } from './legacy-token-format-error.js';
+import { LegacyTokenFormatError } from '../errors.js';
 import { validateCache } from './cache-schema.js';
 
 /** One cache entry; MSAL's fields are snake_case strings. */

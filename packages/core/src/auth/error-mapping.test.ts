@@ -7,7 +7,7 @@ import {
   InvalidCredentialsError,
   TokenExpiredError,
 } from '../errors.js';
-import { NetworkError } from '../http/http-errors.js';
+import { NetworkError } from '../errors.js';
 import { mapAuthError, type AuthOperation } from './error-mapping.js';
 
 const server = (error: string, code: number, extra: Record<string, unknown> = {}) => ({

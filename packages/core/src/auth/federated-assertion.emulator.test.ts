@@ -12,7 +12,8 @@ import { Account } from '../account.js';
 import { MemoryTokenBackend } from '../backends/memory-backend.js';
 import { InvalidArgumentError, InvalidCredentialsError } from '../errors.js';
 import { MSGraphProtocol } from '../protocol.js';
-import { FederatedTokenError, federatedTokenFileAssertion, githubActionsAssertion } from './federated-assertion.js';
+import { federatedTokenFileAssertion, githubActionsAssertion } from './federated-assertion.js';
+import { FederatedTokenError } from '../errors.js';
 
 const SUBJECT = 'system:serviceaccount:payments:api';
 const GH_SUBJECT = 'repo:contoso/app:ref:refs/heads/main';

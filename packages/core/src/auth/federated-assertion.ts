@@ -5,34 +5,12 @@
  * identity credentials (issuer, subject, audience).
  */
 import { readFile } from 'node:fs/promises';
-import { AuthenticationError, InvalidArgumentError } from '../errors.js';
+import { FederatedTokenError, InvalidArgumentError } from '../errors.js';
 import { registerSecret } from '../redact.js';
 import type { ClientAssertionCredential } from './credentials.js';
 
 /** The audience Entra expects in a federated token unless the credential names another. */
 export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
-
-/**
- * A workload identity federation error: the federated token could not be read or fetched (no
- * file, an unreachable OIDC endpoint, an answer without a token). The cause is attached; the
- * token and the request token never appear in the message.
- *
- * @example
- * ```ts
- * try { await account.authenticate(); }
- * catch (e) { if (e instanceof FederatedTokenError) console.error(e.source, e.message); }
- * ```
- */
-export class FederatedTokenError extends AuthenticationError {
-  override readonly code: string = 'FEDERATED_TOKEN_UNAVAILABLE';
-  /** Where the token was to come from: the file path, or the OIDC endpoint's origin. */
-  readonly source: string;
-
-  constructor(message: string, options: { source: string; cause?: unknown }) {
-    super(message, { cause: options.cause });
-    this.source = options.source;
-  }
-}
 
 /**
  * Options of {@link federatedTokenFileAssertion}.

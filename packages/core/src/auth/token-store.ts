@@ -3,7 +3,7 @@ import { TokenBackendError, TokenCacheConflictError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ReleaseLock, TokenBackend } from '../backends/token-backend.js';
 import { emptyCache, mergeCaches, parseCache, type CacheJson, type CacheSource } from './cache-format.js';
-import { LegacyTokenFormatError } from './legacy-token-format-error.js';
+import { LegacyTokenFormatError } from '../errors.js';
 
 const MAX_SAVE_ATTEMPTS = 8;
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultSeed, startEmulator } from '@o365/emulator';
 import { GraphError } from '../errors.js';
 import { createHttpClient, type HttpClient } from '../http/http-client.js';
-import { InvalidMainResourceError } from '../main-resource.js';
+import { InvalidMainResourceError } from '../errors.js';
 import { MSGraphProtocol } from '../protocol.js';
 import { Directory } from './directory.js';
 import { graphGet } from './graph-request.js';

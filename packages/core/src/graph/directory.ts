@@ -1,4 +1,5 @@
-import { InvalidMainResourceError, ME_RESOURCE, USERS_RESOURCE, resolveMainResource } from '../main-resource.js';
+import { ME_RESOURCE, USERS_RESOURCE, resolveMainResource } from '../main-resource.js';
+import { InvalidMainResourceError } from '../errors.js';
 import type { Protocol } from '../protocol.js';
 import { graphGet } from './graph-request.js';
 import type { GraphSession } from './graph-session.js';

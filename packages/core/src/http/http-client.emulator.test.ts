@@ -3,7 +3,7 @@ import { startEmulator } from '@o365/emulator';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { createHttpClient, type HttpClient, type HttpOptions } from './http-client.js';
-import { HttpTimeoutError, NetworkError } from './http-errors.js';
+import { HttpTimeoutError, NetworkError } from '../errors.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

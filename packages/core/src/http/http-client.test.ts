@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import type { Logger } from '../logger.js';
 import { createHttpClient, type HttpClient, type HttpOptions } from './http-client.js';
-import { HttpTimeoutError, NetworkError } from './http-errors.js';
+import { HttpTimeoutError, NetworkError } from '../errors.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

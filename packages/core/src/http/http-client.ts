@@ -1,7 +1,7 @@
 import { fetch as undiciFetch, type Dispatcher, type RequestInit, type Response } from 'undici';
 import { noopLogger, type Logger } from '../logger.js';
 import { createDispatcher, type TlsOptions } from './dispatcher.js';
-import { HttpTimeoutError, NetworkError } from './http-errors.js';
+import { HttpTimeoutError, NetworkError } from '../errors.js';
 import {
   RETRYABLE_STATUSES,
   backoffDelay,
