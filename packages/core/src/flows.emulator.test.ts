@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { Account, type AccountOptions } from './account.js';
-import { signInThroughForm, completeDeviceLogin } from './auth/testing/emulator-sign-in.js';
+import { signInThroughForm, completeDeviceLogin } from '../test/support/emulator-sign-in.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import { AuthenticationError, InteractionRequiredError, InvalidCredentialsError } from './errors.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';

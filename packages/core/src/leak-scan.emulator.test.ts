@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Account, type AccountOptions } from './account.js';
 import type { Credentials } from './auth/credentials.js';
-import { completeDeviceLogin, signInThroughForm } from './auth/testing/emulator-sign-in.js';
+import { completeDeviceLogin, signInThroughForm } from '../test/support/emulator-sign-in.js';
 import { FileSystemTokenBackend } from './backends/file-system-backend.js';
 import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';

@@ -20,7 +20,7 @@ interface ChildResult {
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'auth/testing/multi-process-child.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'test', 'support', 'multi-process-child.ts')], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.js';
 import { FileSystemTokenBackend } from './file-system-backend.js';
 import { hostTag } from './lock-file.js';
 
-const fixture = path.join(__dirname, '__fixtures__', 'fs-backend-child.ts');
+const fixture = path.join(__dirname, '..', '..', 'test', 'support', 'fs-backend-child.ts');
 const tsxLoader = pathToFileURL(require.resolve('tsx/esm')).href;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const NOBODY = 65534;

@@ -7,7 +7,7 @@ import { MSGraphProtocol } from '../protocol.js';
 import { Directory } from './directory.js';
 import { graphGet } from './graph-request.js';
 import { createGraphSession, type GraphSession } from './graph-session.js';
-import { appToken, userToken } from './testing/emulator-tokens.js';
+import { appToken, userToken } from '../../test/support/emulator-tokens.js';
 import type { User } from './user.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;

@@ -1,7 +1,7 @@
 // Spawned by multi-process.emulator.test.ts: one process of several sharing one token file.
 // Reads its settings from the environment, makes one Graph call, prints one JSON line.
 import { readFileSync } from 'node:fs';
-import { Account, FileSystemTokenBackend, MSGraphProtocol } from '../../index.js';
+import { Account, FileSystemTokenBackend, MSGraphProtocol } from '../../src/index.js';
 
 async function main(): Promise<void> {
   const env = (name: string): string => {

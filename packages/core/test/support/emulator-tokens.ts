@@ -1,6 +1,6 @@
 // Test support (not exported from the package): tokens straight from the emulator's token endpoint,
 // through our own HTTP client, so Graph tests do not depend on Connection/Account.
-import type { HttpClient } from '../../http/http-client.js';
+import type { HttpClient } from '../../src/http/http-client.js';
 
 /** The parts of a running emulator these helpers use. */
 export interface EmulatorLike {

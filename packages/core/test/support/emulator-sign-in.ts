@@ -1,6 +1,6 @@
 // Test support (not exported): drives the emulator's sign-in and device-login pages over HTTP, as
 // a browser would, without following the final redirect.
-import type { HttpClient } from '../../http/http-client.js';
+import type { HttpClient } from '../../src/http/http-client.js';
 
 function hidden(html: string, name: string): string | undefined {
   const m = new RegExp(`name="${name}" value="([^"]*)"`).exec(html);

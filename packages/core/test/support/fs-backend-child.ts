@@ -1,7 +1,7 @@
 // A separate process for the file backend's tests (run with tsx): takes the lock and dies, holds
 // it, or appends to a JSON array with optimistic concurrency. Prints one JSON line per result.
-import { FileSystemTokenBackend } from '../file-system-backend.js';
-import { TokenCacheConflictError } from '../../errors.js';
+import { FileSystemTokenBackend } from '../../src/backends/file-system-backend.js';
+import { TokenCacheConflictError } from '../../src/errors.js';
 
 const [mode, dir, ...rest] = process.argv.slice(2);
 if (!mode || !dir) throw new Error('usage: fs-backend-child <mode> <dir> [...]');
