@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { TokenCredential as AzureTokenCredential } from '@azure/core-auth';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { Account } from './account.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import type { Connection } from './connection.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account } from '../src/account.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import type { Connection } from '../src/connection.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 // Compile-time: Account and Connection are @azure/core-auth TokenCredentials (checked by `tsc --noEmit`).
 const asAzureCredential = (value: Account | Connection): AzureTokenCredential => value;

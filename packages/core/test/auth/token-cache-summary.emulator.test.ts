@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { Account, type AccountOptions } from '../account.js';
-import { MemoryTokenBackend } from '../backends/memory-backend.js';
-import { TokenBackendError } from '../errors.js';
-import { MSGraphProtocol } from '../protocol.js';
-import { summarizeTokenCache } from './token-cache-summary.js';
+import { Account, type AccountOptions } from '../../src/account.js';
+import { MemoryTokenBackend } from '../../src/backends/memory-backend.js';
+import { TokenBackendError } from '../../src/errors.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
+import { summarizeTokenCache } from '../../src/auth/token-cache-summary.js';
 
 describe('summarizeTokenCache', () => {
   let emu: Emulator;

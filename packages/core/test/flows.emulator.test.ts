@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { Account, type AccountOptions } from './account.js';
-import { signInThroughForm, completeDeviceLogin } from '../test/support/emulator-sign-in.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import { AuthenticationError, InteractionRequiredError, InvalidCredentialsError } from './errors.js';
-import { createHttpClient, type HttpClient } from './http/http-client.js';
-import { MSGraphProtocol } from './protocol.js';
-import type { AuthorizationFlow } from './connection.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import { signInThroughForm, completeDeviceLogin } from './support/emulator-sign-in.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import { AuthenticationError, InteractionRequiredError, InvalidCredentialsError } from '../src/errors.js';
+import { createHttpClient, type HttpClient } from '../src/http/http-client.js';
+import { MSGraphProtocol } from '../src/protocol.js';
+import type { AuthorizationFlow } from '../src/connection.js';
 
 describe('sign-in flows against the emulator', () => {
   let emu: Emulator;

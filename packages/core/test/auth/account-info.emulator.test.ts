@@ -3,13 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PublicClientApplication, type AccountInfo } from '@azure/msal-node';
 import { defaultSeed, startEmulator, type Emulator } from '@o365/emulator';
-import { Account } from '../account.js';
-import { MemoryTokenBackend } from '../backends/memory-backend.js';
-import { MSGraphProtocol } from '../protocol.js';
-import { accountInfoOf } from './account-info.js';
-import { createHttpClient } from '../http/http-client.js';
-import { discoverAuthorityMetadata } from './authority.js';
-import type { CacheJson } from './cache-format.js';
+import { Account } from '../../src/account.js';
+import { MemoryTokenBackend } from '../../src/backends/memory-backend.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
+import { accountInfoOf } from '../../src/auth/account-info.js';
+import { createHttpClient } from '../../src/http/http-client.js';
+import { discoverAuthorityMetadata } from '../../src/auth/authority.js';
+import type { CacheJson } from '../../src/auth/cache-format.js';
 
 describe('accountInfoOf', () => {
   let emu: Emulator;

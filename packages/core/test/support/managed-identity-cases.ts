@@ -4,11 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { DEFAULT_IDS, startEmulator, type Emulator } from '@o365/emulator';
-import { Account } from '../account.js';
-import type { AccountOptions } from '../account.js';
-import { AuthenticationError } from '../errors.js';
-import type { Logger } from '../logger.js';
-import { MSGraphProtocol } from '../protocol.js';
+import { Account } from '../../src/account.js';
+import type { AccountOptions } from '../../src/account.js';
+import { AuthenticationError } from '../../src/errors.js';
+import type { Logger } from '../../src/logger.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
 
 const VARS = ['IDENTITY_ENDPOINT', 'IDENTITY_HEADER', 'AZURE_POD_IDENTITY_AUTHORITY_HOST'];
 const TOKEN_PATHS = ['/msi/token', '/metadata/identity/oauth2/token'];

@@ -8,12 +8,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSeed, emulatorAppCertificate, startEmulator, startOidcIssuer, type Emulator, type OidcIssuer } from '@o365/emulator';
-import { Account } from '../account.js';
-import { MemoryTokenBackend } from '../backends/memory-backend.js';
-import { InvalidArgumentError, InvalidCredentialsError } from '../errors.js';
-import { MSGraphProtocol } from '../protocol.js';
-import { federatedTokenFileAssertion, githubActionsAssertion } from './federated-assertion.js';
-import { FederatedTokenError } from '../errors.js';
+import { Account } from '../../src/account.js';
+import { MemoryTokenBackend } from '../../src/backends/memory-backend.js';
+import { InvalidArgumentError, InvalidCredentialsError } from '../../src/errors.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
+import { federatedTokenFileAssertion, githubActionsAssertion } from '../../src/auth/federated-assertion.js';
+import { FederatedTokenError } from '../../src/errors.js';
 
 const SUBJECT = 'system:serviceaccount:payments:api';
 const GH_SUBJECT = 'repo:contoso/app:ref:refs/heads/main';

@@ -3,13 +3,13 @@ import { startEmulator, type Emulator } from '@o365/emulator';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, type AccountOptions } from './account.js';
-import { FileSystemTokenBackend } from './backends/file-system-backend.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import type { SaveOptions, StoredToken, TokenBackend } from './backends/token-backend.js';
-import { AuthenticationError, InvalidCredentialsError, TokenBackendError } from './errors.js';
-import type { Logger } from './logger.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import type { SaveOptions, StoredToken, TokenBackend } from '../src/backends/token-backend.js';
+import { AuthenticationError, InvalidCredentialsError, TokenBackendError } from '../src/errors.js';
+import type { Logger } from '../src/logger.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 /** A real backend whose saves can be made to fail (a full disk, a storage outage). */
 class FailingSaves implements TokenBackend {

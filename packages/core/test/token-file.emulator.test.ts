@@ -3,12 +3,12 @@ import { startEmulator, type Emulator } from '@o365/emulator';
 import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, type AccountOptions } from './account.js';
-import { LegacyTokenFormatError } from './errors.js';
-import { FileSystemTokenBackend } from './backends/file-system-backend.js';
-import { TokenBackendError } from './errors.js';
-import { createHttpClient, type HttpClient } from './http/http-client.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import { LegacyTokenFormatError } from '../src/errors.js';
+import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
+import { TokenBackendError } from '../src/errors.js';
+import { createHttpClient, type HttpClient } from '../src/http/http-client.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 type Cache = Record<string, Record<string, Record<string, unknown>>>;
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { defaultSeed, startEmulator } from '@o365/emulator';
-import { GraphError } from '../errors.js';
-import { createHttpClient, type HttpClient } from '../http/http-client.js';
-import { InvalidMainResourceError } from '../errors.js';
-import { MSGraphProtocol } from '../protocol.js';
-import { Directory } from './directory.js';
-import { graphGet } from './graph-request.js';
-import { createGraphSession, type GraphSession } from './graph-session.js';
-import { appToken, userToken } from '../../test/support/emulator-tokens.js';
-import type { User } from './user.js';
+import { GraphError } from '../../src/errors.js';
+import { createHttpClient, type HttpClient } from '../../src/http/http-client.js';
+import { InvalidMainResourceError } from '../../src/errors.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
+import { Directory } from '../../src/graph/directory.js';
+import { graphGet } from '../../src/graph/graph-request.js';
+import { createGraphSession, type GraphSession } from '../../src/graph/graph-session.js';
+import { appToken, userToken } from '../support/emulator-tokens.js';
+import type { User } from '../../src/graph/user.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

@@ -4,11 +4,11 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Account, type AccountOptions } from './account.js';
-import { FileSystemTokenBackend } from './backends/file-system-backend.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import type { TokenBackend } from './backends/token-backend.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import type { TokenBackend } from '../src/backends/token-backend.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 const SECOND_USER = 'AlexW@contoso.onmicrosoft.com';
 
@@ -20,7 +20,7 @@ interface ChildResult {
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'test', 'support', 'multi-process-child.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'multi-process-child.ts')], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { Agent, fetch } from 'undici';
-import { AuthenticationError, ConsentDeclinedError, InteractionRequiredError } from '../errors.js';
-import { mapAuthError } from './error-mapping.js';
+import { AuthenticationError, ConsentDeclinedError, InteractionRequiredError } from '../../src/errors.js';
+import { mapAuthError } from '../../src/auth/error-mapping.js';
 
 describe('mapAuthError on answers of the emulator', () => {
   let emu: Emulator;

@@ -6,10 +6,10 @@ import { startEmulator, type Emulator } from '@o365/emulator';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { Account, type AccountOptions } from '../account.js';
-import { FileSystemTokenBackend } from '../backends/file-system-backend.js';
-import { TokenBackendError } from '../errors.js';
-import { MSGraphProtocol } from '../protocol.js';
+import { Account, type AccountOptions } from '../../src/account.js';
+import { FileSystemTokenBackend } from '../../src/backends/file-system-backend.js';
+import { TokenBackendError } from '../../src/errors.js';
+import { MSGraphProtocol } from '../../src/protocol.js';
 
 describe('a malformed token cache read through an Account', () => {
   let emu: Emulator;

@@ -6,9 +6,9 @@ import { Client } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { Agent } from 'undici';
-import { Account } from './account.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account } from '../src/account.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 describe('@microsoft/microsoft-graph-client with an Account as its credential', () => {
   let emu: Emulator;

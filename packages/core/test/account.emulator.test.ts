@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
 import { createSign, randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
-import { Account, type AccountOptions } from './account.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import type { TokenBackend } from './backends/token-backend.js';
-import { InteractionRequiredError, InvalidCredentialsError, TokenExpiredError } from './errors.js';
-import { InvalidMainResourceError } from './errors.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import type { TokenBackend } from '../src/backends/token-backend.js';
+import { InteractionRequiredError, InvalidCredentialsError, TokenExpiredError } from '../src/errors.js';
+import { InvalidMainResourceError } from '../src/errors.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 /** A backend that counts what the library does with it. */
 class CountingBackend implements TokenBackend {

@@ -4,15 +4,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { Account, type AccountOptions } from './account.js';
-import type { Credentials } from './auth/credentials.js';
-import { completeDeviceLogin, signInThroughForm } from '../test/support/emulator-sign-in.js';
-import { FileSystemTokenBackend } from './backends/file-system-backend.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
-import type { TokenBackend } from './backends/token-backend.js';
-import { createHttpClient, type HttpClient } from './http/http-client.js';
-import type { Logger } from './logger.js';
-import { MSGraphProtocol } from './protocol.js';
+import { Account, type AccountOptions } from '../src/account.js';
+import type { Credentials } from '../src/auth/credentials.js';
+import { completeDeviceLogin, signInThroughForm } from './support/emulator-sign-in.js';
+import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
+import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
+import type { TokenBackend } from '../src/backends/token-backend.js';
+import { createHttpClient, type HttpClient } from '../src/http/http-client.js';
+import type { Logger } from '../src/logger.js';
+import { MSGraphProtocol } from '../src/protocol.js';
 
 /**
  * Seeds known secrets, runs every flow and the usual failures with a logger that records

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator } from '@o365/emulator';
 import { createServer, type IncomingMessage } from 'node:http';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { createHttpClient, type HttpClient, type HttpOptions } from './http-client.js';
-import { HttpTimeoutError, NetworkError } from '../errors.js';
+import { createHttpClient, type HttpClient, type HttpOptions } from '../../src/http/http-client.js';
+import { HttpTimeoutError, NetworkError } from '../../src/errors.js';
 
 type Emulator = Awaited<ReturnType<typeof startEmulator>>;
 

@@ -1,4 +1,0 @@
-import { describeManagedIdentityArguments, describeManagedIdentityFlow } from './auth/managed-identity-cases.js';
-
-describeManagedIdentityFlow('appService');
-describeManagedIdentityArguments();

@@ -1,3 +1,0 @@
-import { describeManagedIdentityFlow } from './auth/managed-identity-cases.js';
-
-describeManagedIdentityFlow('imds');

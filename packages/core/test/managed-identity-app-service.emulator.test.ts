@@ -1,0 +1,4 @@
+import { describeManagedIdentityArguments, describeManagedIdentityFlow } from './support/managed-identity-cases.js';
+
+describeManagedIdentityFlow('appService');
+describeManagedIdentityArguments();

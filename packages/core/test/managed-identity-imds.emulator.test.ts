@@ -1,0 +1,3 @@
+import { describeManagedIdentityFlow } from './support/managed-identity-cases.js';
+
+describeManagedIdentityFlow('imds');
