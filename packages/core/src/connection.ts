@@ -69,7 +69,6 @@ export type {
   OnBehalfOfConnection,
   UserConnection,
 } from './connection-options.js';
-export { httpClientFor } from './connection-setup.js';
 
 /** Whom a call is for: captured synchronously when the call starts, so a later user switch cannot change it. */
 interface Selection {

@@ -3,7 +3,7 @@ import { Account, type AccountOptions } from './account.js';
 import type { Credentials } from './auth/credentials.js';
 import { assertPartitionKey } from './backends/backend-contract.js';
 import type { PartitionedTokenBackend } from './backends/token-backend.js';
-import { httpClientFor } from './connection.js';
+import { httpClientFor } from './connection-setup.js';
 import type { HttpClient } from './http/http-client.js';
 import { noopLogger } from './logger.js';
 import { redactData } from './redact.js';
