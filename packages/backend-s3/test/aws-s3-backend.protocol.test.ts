@@ -3,25 +3,26 @@
 // to a loopback endpoint; nothing leaves the machine.
 import { inspect } from 'node:util';
 import { S3ServiceException } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { TokenBackendError, TokenCacheConflictError } from '@o365/core';
 import nock from 'nock';
 import { AWSS3Backend, type AWSS3BackendOptions } from '../src/index.js';
-import { clientConfigFor, closedPort } from './s3rver-harness.js';
+import { useNockEndpoint } from './nock-endpoint.js';
+import { clientConfigFor } from './s3rver-harness.js';
 
 const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const TOKEN_DATA = JSON.stringify({ RefreshToken: { x: { secret: 'refresh-token-value-0.AXkA-do-not-leak' } } });
 const KEY_PATH = '/tokens/o365/app.json';
 
-let endpoint: string;
+const nockEndpoint = useNockEndpoint();
 const backends: AWSS3Backend[] = [];
 
 function backend(extra: Partial<AWSS3BackendOptions> = {}): AWSS3Backend {
   const b = new AWSS3Backend({
     bucketName: 'tokens',
     objectKey: 'o365/app.json',
-    clientConfig: clientConfigFor(endpoint, { credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } }),
+    clientConfig: clientConfigFor(nockEndpoint.url, { credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } }),
     ...extra,
   });
   backends.push(b);
@@ -41,7 +42,7 @@ type Headers = Record<string, string | string[] | undefined>;
 /** Intercepts one PutObject and records the headers and body the SDK really sent. */
 function interceptPut(status: number, body: string, replyHeaders: Record<string, string> = {}) {
   const seen: { headers?: Headers; body?: string } = {};
-  const scope = nock(endpoint)
+  const scope = nock(nockEndpoint.url)
     .put(KEY_PATH)
     .query(true)
     .reply(function (_uri, requestBody) {
@@ -61,21 +62,8 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-beforeAll(async () => {
-  endpoint = `http://127.0.0.1:${await closedPort()}`;
-  nock.disableNetConnect();
-});
-
-afterEach(() => {
-  const pending = nock.pendingMocks();
-  nock.cleanAll();
-  expect(pending).toEqual([]);
-});
-
 afterAll(() => {
   for (const b of backends) b.destroy();
-  nock.enableNetConnect();
-  nock.restore();
 });
 
 describe('AWSS3Backend on the wire', () => {
@@ -152,7 +140,7 @@ describe('AWSS3Backend on the wire', () => {
   });
 
   it('turns 403 AccessDenied on GetObject into TokenBackendError naming the permissions', async () => {
-    nock(endpoint).get(KEY_PATH).query(true).reply(403, s3Error('AccessDenied', 'Access Denied'), { 'content-type': 'application/xml' });
+    nock(nockEndpoint.url).get(KEY_PATH).query(true).reply(403, s3Error('AccessDenied', 'Access Denied'), { 'content-type': 'application/xml' });
     const err = (await rejection(backend().load())) as TokenBackendError;
     expect(err).toBeInstanceOf(TokenBackendError);
     expect(err).not.toBeInstanceOf(TokenCacheConflictError);
@@ -169,7 +157,7 @@ describe('AWSS3Backend on the wire', () => {
     expect(put).not.toBeInstanceOf(TokenCacheConflictError);
     expect(put.message).toContain('s3:PutObject');
 
-    nock(endpoint).delete(KEY_PATH).query(true).reply(403, s3Error('AccessDenied', 'Access Denied'), { 'content-type': 'application/xml' });
+    nock(nockEndpoint.url).delete(KEY_PATH).query(true).reply(403, s3Error('AccessDenied', 'Access Denied'), { 'content-type': 'application/xml' });
     const del = (await rejection(backend().delete())) as TokenBackendError;
     expect(del).toBeInstanceOf(TokenBackendError);
     expect(del.message).toContain('s3:DeleteObject');
@@ -177,7 +165,7 @@ describe('AWSS3Backend on the wire', () => {
 
   it('loads the body and ETag, sending no conditional header', async () => {
     let headers: Headers = {};
-    nock(endpoint)
+    nock(nockEndpoint.url)
       .get(KEY_PATH)
       .query(true)
       .reply(function () {
@@ -218,7 +206,7 @@ describe('AWSS3Backend on the wire', () => {
   });
 
   it('turns a server error that outlasts the retries into TokenBackendError', async () => {
-    nock(endpoint)
+    nock(nockEndpoint.url)
       .get(KEY_PATH)
       .query(true)
       .times(2)
@@ -226,7 +214,7 @@ describe('AWSS3Backend on the wire', () => {
     const b = new AWSS3Backend({
       bucketName: 'tokens',
       objectKey: 'o365/app.json',
-      clientConfig: clientConfigFor(endpoint, { maxAttempts: 2 }),
+      clientConfig: clientConfigFor(nockEndpoint.url, { maxAttempts: 2 }),
     });
     backends.push(b);
     const err = (await rejection(b.load())) as TokenBackendError;
