@@ -1,34 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Directory, type GetUserOptions } from './graph/directory.js';
 import { User } from './graph/user.js';
 import { resolveMainResource } from './main-resource.js';
-import { throwIfAborted, untilAborted } from './abort.js';
-import { AuthenticationError } from './errors.js';
+import { throwIfAborted } from './abort.js';
 import { redactData } from './redact.js';
 import { readLine, writeLine } from './auth/console-prompt.js';
 import type { Credentials } from './auth/credentials.js';
-import type { DeviceCodeInfo } from './auth/engine.js';
-import { isLoopbackRedirectUri, startLoopbackRedirect } from './auth/loopback-server.js';
-import { Connection, type AuthFlowType, type AuthorizationFlow, type ConnectionOptions, type UserConnection } from './connection.js';
+import type { DeviceCodeInfo } from './auth/flows/device-code.js';
+import { signInInteractively, type ConsentHandler } from './auth/flows/interactive.js';
+import { Connection, type AuthFlowType, type AuthorizationFlow, type AuthorizationUrlOptions, type ConnectionOptions, type UserConnection } from './connection.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import type { GraphSession } from './graph/graph-session.js';
 
-/**
- * Receives the consent URL of the authorization flow and resolves with the URL the browser was
- * redirected to (`''` to abort). Replaces python-o365's console prompt: a CLI can open a browser,
- * a test can submit the sign-in form itself.
- *
- * @example
- * ```ts
- * const handleConsent: ConsentHandler = async (url) => {
- *   await open(url); // a browser
- *   return await prompt('Paste the address you ended on: ');
- * };
- * await account.authenticate({ handleConsent });
- * ```
- */
-export type ConsentHandler = (url: string) => Promise<string> | string;
+export type { ConsentHandler } from './auth/flows/interactive.js';
 
 /**
  * Shows the device code to the person (print `info.message`).
@@ -226,58 +210,23 @@ export class Account implements TokenCredential {
           ...(options.signal ? { signal: options.signal } : {}),
         });
       }
-      default:
-        return this.#interactive(wanted, options);
+      default: {
+        const handleConsent = options.handleConsent ?? this.#options.handleConsent;
+        return signInInteractively(this.connection, wanted, {
+          redirectUri: options.redirectUri ?? this.#options.redirectUri ?? `${this.protocol.authorityHost}${NATIVE_CLIENT_PATH}`,
+          ...(handleConsent ? { handleConsent } : {}),
+          ...(options.loginHint ? { loginHint: options.loginHint } : {}),
+          loopbackTimeoutMs: this.#options.loopbackTimeoutMs ?? 300_000,
+          write: (text) => this.#write(text),
+          input: this.#options.input ?? readLine,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      }
     }
   }
 
   #write(text: string): void {
     (this.#options.output ?? writeLine)(text);
-  }
-
-  async #interactive(scopes: string[] | undefined, options: AuthenticateOptions): Promise<boolean> {
-    const redirectUri = options.redirectUri ?? this.#options.redirectUri ?? `${this.protocol.authorityHost}${NATIVE_CLIENT_PATH}`;
-    const handleConsent = options.handleConsent ?? this.#options.handleConsent;
-    const urlOptions = { ...(options.loginHint ? { loginHint: options.loginHint } : {}) };
-
-    if (isLoopbackRedirectUri(redirectUri)) {
-      // The state is chosen first so the loopback server ends the sign-in only for its own redirect.
-      const state = randomUUID();
-      const loopback = await startLoopbackRedirect(redirectUri, { expectedState: state });
-      let timer: NodeJS.Timeout | undefined;
-      try {
-        const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri: loopback.redirectUri, state, ...urlOptions });
-        const timeoutMs = this.#options.loopbackTimeoutMs ?? 300_000;
-        const timedOut = new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve(''), timeoutMs);
-        });
-        let fromHandler: Promise<string>;
-        if (handleConsent) {
-          // The handler may return the redirected URL itself, or '' and let the browser hit the loopback server.
-          fromHandler = callConsentHandler(handleConsent, url).then((pasted) => (pasted && pasted.trim() ? pasted : loopback.redirected));
-        } else {
-          this.#write(`Open this URL in a browser to sign in:\n${url}`);
-          fromHandler = loopback.redirected;
-        }
-        const redirected = await untilAborted(Promise.race([loopback.redirected, fromHandler, timedOut]), options.signal);
-        if (!redirected) return false;
-        return await this.connection.requestToken(redirected, { flow });
-      } finally {
-        if (timer) clearTimeout(timer);
-        await loopback.close();
-      }
-    }
-
-    const { url, flow } = await this.connection.getAuthorizationUrl(scopes, { redirectUri, ...urlOptions });
-    let pasted: string;
-    if (handleConsent) {
-      pasted = await untilAborted(callConsentHandler(handleConsent, url), options.signal);
-    } else {
-      this.#write(`Visit the following url to give consent:\n${url}`);
-      pasted = await untilAborted((this.#options.input ?? readLine)('Paste the authenticated url here:\n'), options.signal);
-    }
-    if (typeof pasted !== 'string' || pasted.trim() === '') return false;
-    return this.connection.requestToken(pasted, { flow });
   }
 
   /**
@@ -292,7 +241,7 @@ export class Account implements TokenCredential {
    */
   getAuthorizationUrl(
     requestedScopes: string[] | undefined,
-    options: { redirectUri: string; state?: string; loginHint?: string },
+    options: AuthorizationUrlOptions,
   ): Promise<{ url: string; flow: AuthorizationFlow }> {
     return this.connection.getAuthorizationUrl(requestedScopes, options);
   }
@@ -412,14 +361,5 @@ export class Account implements TokenCredential {
 
   toString(): string {
     return `Account(${this.connection.clientId}${this.username ? `, ${this.username}` : ''})`;
-  }
-}
-
-/** Runs the caller's consent handler; its failure becomes a typed error (as the device code callback's does). */
-async function callConsentHandler(handleConsent: ConsentHandler, url: string): Promise<string> {
-  try {
-    return await handleConsent(url);
-  } catch (error) {
-    throw new AuthenticationError('The consent handler failed; sign-in cancelled', { cause: error });
   }
 }

@@ -186,3 +186,23 @@ export interface AuthorizationFlow {
   /** PKCE verifier: keep the flow server-side (session store), never in a URL. */
   codeVerifier: string;
 }
+
+/**
+ * Options of `getAuthorizationUrl` (step 1 of the authorization code flow).
+ *
+ * @example
+ * ```ts
+ * const options: AuthorizationUrlOptions = { redirectUri: 'https://app.example/callback', prompt: 'select_account' };
+ * const { url, flow } = await account.getAuthorizationUrl(['basic'], options);
+ * ```
+ */
+export interface AuthorizationUrlOptions {
+  /** Where the identity platform sends the person back (registered on the app). */
+  redirectUri: string;
+  /** Your own state value (default: a random one); checked when the redirect comes back. */
+  state?: string;
+  /** Pre-fills the sign-in name. */
+  loginHint?: string;
+  /** `login`, `consent`, `select_account` or `none`, as the identity platform defines them. */
+  prompt?: string;
+}

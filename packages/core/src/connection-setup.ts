@@ -1,6 +1,8 @@
 // What the Connection constructor checks and builds from its options, each on its own.
-import { randomUUID } from 'node:crypto';
-import type { Credentials } from './auth/credentials.js';
+import { createHash, randomUUID } from 'node:crypto';
+import { isAssertion, isCertificate, type ClientCredential, type Credentials } from './auth/credentials.js';
+import { managedIdentityClientId } from './auth/managed-identity.js';
+import { checkDefaultHeaders, RequestPacer } from './graph/request-pacer.js';
 import { checkManagedIdentityId, type ManagedIdentityId } from './auth/managed-identity.js';
 import type { AuthFlowType, ConnectionOptions } from './connection-options.js';
 import { createHttpClient, type HttpClient } from './http/http-client.js';
@@ -80,3 +82,85 @@ export function trustKeyOf(http: HttpClient): string {
   return key;
 }
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
+
+/** Who the connection is: flow, client id, credential, and the managed identity it uses. */
+export interface ConnectionIdentity {
+  authFlowType: AuthFlowType;
+  clientId: string;
+  credential?: ClientCredential;
+  managedIdentity?: ManagedIdentityId;
+}
+
+/** Checks the credentials against the flow; every misuse is a `TypeError` before any request. */
+export function identityOf(credentials: Credentials, options: ConnectionOptions): ConnectionIdentity {
+  const authFlowType = options.authFlowType ?? 'authorization';
+  if (!FLOWS.includes(authFlowType)) throw new TypeError(`Unknown authFlowType "${String(authFlowType)}"`);
+  if (authFlowType !== 'external' && options.accessToken !== undefined) {
+    throw new TypeError("the accessToken option needs authFlowType: 'external'");
+  }
+  if (authFlowType === 'external') {
+    const clientId: unknown = Array.isArray(credentials) ? credentials[0] : undefined;
+    return { authFlowType, clientId: typeof clientId === 'string' && clientId.trim() !== '' ? clientId.trim() : 'external' };
+  }
+  if (authFlowType === 'managedIdentity') {
+    const identity = managedIdentityOf(credentials, options);
+    return { authFlowType, clientId: managedIdentityClientId(identity), ...(identity ? { managedIdentity: identity } : {}) };
+  }
+  if (!Array.isArray(credentials) || typeof credentials[0] !== 'string' || credentials[0].trim() === '') {
+    throw new TypeError('credentials must be [clientId] or [clientId, clientSecretOrCertificate]');
+  }
+  if (options.managedIdentity !== undefined) throw new TypeError("the managedIdentity option needs authFlowType: 'managedIdentity'");
+  const credential = credentials[1];
+  if (credential !== undefined && typeof credential !== 'string' && !isCertificate(credential) && !isAssertion(credential)) {
+    throw new TypeError('the second credential must be a client secret string, { thumbprint, privateKey } or { clientAssertion }');
+  }
+  if (credential === '') throw new TypeError('the client secret is empty; pass [clientId] alone for a public client');
+  if (authFlowType === 'credentials' && credential === undefined) {
+    throw new TypeError("authFlowType 'credentials' needs a client secret, certificate or assertion: new Account([clientId, secret], ...)");
+  }
+  if (authFlowType === 'device' && credential !== undefined) {
+    // msal-node offers the device code grant on public clients only; fail here, not after a request.
+    throw new TypeError("authFlowType 'device' is for public clients: pass [clientId] alone (no secret, certificate or assertion)");
+  }
+  const tenantId = options.tenantId ?? 'common';
+  if (authFlowType === 'credentials' && MULTI_TENANT.has(tenantId.toLowerCase())) {
+    // As python-o365: app-only tokens come from one directory; Microsoft refuses 'common' for them.
+    throw new TypeError(
+      `authFlowType 'credentials' needs the tenantId of your directory (its id or domain, e.g. 'contoso.onmicrosoft.com'); '${tenantId}' cannot issue app-only tokens`,
+    );
+  }
+  return { authFlowType, clientId: credentials[0].trim(), ...(credential !== undefined ? { credential } : {}) };
+}
+
+/** Tokens that are not stored (managed identity, external) refuse a backend; the file system is the default. */
+export function checkTokenBackendOption(authFlowType: AuthFlowType, options: ConnectionOptions): void {
+  if ((authFlowType === 'managedIdentity' || authFlowType === 'external') && options.tokenBackend !== undefined) {
+    // As msal-node and @azure/identity: the endpoint is local and cheap, its tokens are not stored.
+    throw new TypeError(`authFlowType '${authFlowType}' keeps its tokens in memory only; remove the tokenBackend option`);
+  }
+}
+
+/** The discovery cache key of the TLS and proxy settings a connection builds its HTTP client with. */
+export function trustKeyFor(options: ConnectionOptions): string {
+  if (options.httpClient) return trustKeyOf(options.httpClient);
+  const ca = options.tls?.ca;
+  return createHash('sha256')
+    .update(JSON.stringify([Array.isArray(ca) ? ca : ca ? [ca] : [], options.tls?.rejectUnauthorized ?? true, options.proxy ?? '']))
+    .digest('hex');
+}
+
+/** What every Graph session of a connection adds: default headers and the request pacer. */
+export interface GraphExtras {
+  defaultHeaders?: Readonly<Record<string, string>>;
+  pacer?: RequestPacer;
+}
+
+export function graphExtrasOf(options: ConnectionOptions): GraphExtras {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  return {
+    ...(options.defaultHeaders !== undefined ? { defaultHeaders: checkDefaultHeaders(options.defaultHeaders) } : {}),
+    ...(options.requestsDelay !== undefined && options.requestsDelay !== 0
+      ? { pacer: new RequestPacer(options.requestsDelay, sleep) }
+      : {}),
+  };
+}

@@ -73,6 +73,7 @@ export {
   type ConnectionOptions,
   type AuthFlowType,
   type AuthorizationFlow,
+  type AuthorizationUrlOptions,
   type Clock,
   type GetAccessTokenOptions,
   type UserConnection,
@@ -85,7 +86,7 @@ export type {
   ClientCredential,
   Credentials,
 } from './auth/credentials.js';
-export type { DeviceCodeInfo } from './auth/engine.js';
+export type { DeviceCodeInfo } from './auth/flows/device-code.js';
 export {
   summarizeTokenCache,
   type TokenCacheSummary,

@@ -69,7 +69,7 @@ export function mergeCaches(base: CacheJson, ours: CacheJson, theirs: CacheJson)
       const after = o[key];
       if (after === undefined) {
         if (before !== undefined) delete merged[key];
-      } else if (before === undefined || JSON.stringify(before) !== JSON.stringify(after)) {
+      } else if (before === undefined || (before !== after && JSON.stringify(before) !== JSON.stringify(after))) {
         // Both sides changed one access token (e.g. our save failed and another process refreshed
         // meanwhile): the later expiry wins, so a newer token is never replaced by an older one.
         const stored = merged[key];

@@ -1,9 +1,9 @@
-import { AuthenticationError } from '../errors.js';
-import { redactText } from '../redact.js';
-import { mapAuthError } from './error-mapping.js';
-import { clipServerText } from '../text-limits.js';
-import type { AuthorizationFlow } from '../connection-options.js';
-import type { AuthCodeRequestState } from './engine.js';
+import { AuthenticationError } from '../../errors.js';
+import { redactText } from '../../redact.js';
+import { mapAuthError } from '../error-mapping.js';
+import { clipServerText } from '../../text-limits.js';
+import type { AuthorizationFlow } from '../../connection-options.js';
+import type { AuthCodeRequestState } from './authorization-code.js';
 
 /**
  * The `flow` given back to `requestToken` must be the one `getAuthorizationUrl` returned, for
