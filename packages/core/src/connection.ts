@@ -1,50 +1,27 @@
 import { inspect } from 'node:util';
-import type { AuthenticationResult } from '@azure/msal-node';
-import { FileSystemTokenBackend } from './backends/file-system-backend.js';
-import { MemoryTokenBackend } from './backends/memory-backend.js';
 import type { TokenBackend } from './backends/token-backend.js';
-import { AuthenticationError, TokenBackendError, TokenExpiredError } from './errors.js';
-import { createGraphSession, type GraphSession } from './graph/graph-session.js';
+import type { GraphSession } from './graph/graph-session.js';
 import type { HttpClient } from './http/http-client.js';
-import { noopLogger, type Logger } from './logger.js';
-import { MSGraphProtocol, type Protocol } from './protocol.js';
-import { redactData, registerSecret } from './redact.js';
-import { authorityUrl } from './auth/authority.js';
-import { isCertificate, type ClientCredential, type Credentials } from './auth/credentials.js';
+import type { Protocol } from './protocol.js';
+import { redactData } from './redact.js';
+import { authenticatedUsernames, clearTokens, isAuthenticated, signOut } from './auth/cache-state.js';
+import { isCertificate, type Credentials } from './auth/credentials.js';
 import { normalizeClaims } from './auth/claims-challenge.js';
-import { CredentialScopes } from './auth/credential-scopes.js';
-import { ExternalAccessToken, type AccessTokenSource } from './auth/external-token.js';
-import { ManagedIdentityEngine } from './auth/managed-identity.js';
-import { MsalClient } from './auth/msal-client.js';
-import { OnBehalfOfTokens } from './auth/on-behalf-of-tokens.js';
-import { TokenCache } from './auth/token-cache.js';
-import { TokenProvider, type TokenRequest } from './auth/token-provider.js';
-import { accountOf, UserSelections, type Selection } from './auth/user-selection.js';
+import type { TokenRequest } from './auth/token-provider.js';
+import type { Selection } from './auth/user-selection.js';
 import { authorizationUrl, signInWithRedirect } from './auth/flows/authorization-code.js';
 import { signInWithClientCredentials } from './auth/flows/client-credentials.js';
 import { signInWithDeviceCode, type DeviceCodeInfo } from './auth/flows/device-code.js';
-import type { FlowContext } from './auth/flows/flow-context.js';
-import { requestOnBehalfOf } from './auth/flows/on-behalf-of.js';
 import { signInWithPassword } from './auth/flows/password.js';
 import { importRefreshToken, migrateLegacyToken } from './auth/flows/refresh-token-import.js';
 import type { AbortSignalLike, AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import { throwIfAborted, untilAborted } from './abort.js';
-import {
-  checkCapabilities,
-  checkTokenBackendOption,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  DEFAULT_SKEW_SECONDS,
-  graphExtrasOf,
-  httpClientFor,
-  identityOf,
-  trustKeyFor,
-  type GraphExtras,
-} from './connection-setup.js';
+import { connectionParts, resolveScopes, type ConnectionParts } from './connection-parts.js';
+import { onBehalfOfView, userGraphSession } from './connection-sessions.js';
 import type {
   AuthFlowType,
   AuthorizationFlow,
   AuthorizationUrlOptions,
-  Clock,
   ConnectionOptions,
   GetAccessTokenOptions,
   OnBehalfOfConnection,
@@ -82,120 +59,34 @@ export class Connection implements TokenCredential {
   readonly protocol: Protocol;
   readonly authority: string;
   readonly tokenBackend: TokenBackend;
-  readonly #credential: ClientCredential | undefined;
-  readonly #password: string | undefined;
-  readonly #http: HttpClient;
-  readonly #ownsHttp: boolean;
-  readonly #logger: Logger;
-  readonly #cache: TokenCache;
-  readonly #msal: MsalClient;
-  readonly #tokens: TokenProvider;
-  readonly #users: UserSelections;
-  readonly #flow: FlowContext & { readonly confidential: boolean };
-  readonly #graphExtras: GraphExtras;
-  readonly #obo: OnBehalfOfTokens;
-  readonly #credentialScopes: CredentialScopes;
+  readonly #p: ConnectionParts;
   readonly #views = new WeakMap<Selection, UserConnection>();
   readonly #sessions = new WeakMap<Selection, GraphSession>();
-  readonly #managedIdentity: ConnectionOptions['managedIdentity'];
-  #managedEngine: ManagedIdentityEngine | undefined;
 
   constructor(credentials: Credentials, options: ConnectionOptions = {}) {
-    const identity = identityOf(credentials, options);
-    this.authFlowType = identity.authFlowType;
-    this.clientId = identity.clientId;
-    this.#credential = identity.credential;
-    this.tenantId = options.tenantId ?? 'common';
-    this.protocol = options.protocol ?? new MSGraphProtocol();
-    this.authority = authorityUrl(options.authorityHost ?? this.protocol.authorityHost, this.tenantId);
-    checkTokenBackendOption(this.authFlowType, options);
-    const inMemoryOnly = this.authFlowType === 'managedIdentity' || this.authFlowType === 'external';
-    this.tokenBackend = options.tokenBackend ?? (inMemoryOnly ? new MemoryTokenBackend() : new FileSystemTokenBackend());
-    this.#password = options.password;
-    this.#users = new UserSelections(options.username);
-    this.#logger = options.logger ?? noopLogger;
-    const clock: Clock = options.clock ?? { now: () => Date.now() };
-    const credential = identity.credential;
-    if (typeof credential === 'string') registerSecret(credential);
-    if (isCertificate(credential)) registerSecret(credential.privateKey);
-    registerSecret(options.password);
-    if (typeof options.accessToken === 'string') registerSecret(options.accessToken);
-
-    this.#ownsHttp = options.httpClient === undefined;
-    this.#http = options.httpClient ?? httpClientFor(options, this.#logger);
-    this.#cache = new TokenCache(this.tokenBackend, this.#logger, clock);
-    this.#msal = new MsalClient({
-      clientId: this.clientId,
-      ...(credential !== undefined ? { credential } : {}),
-      authority: this.authority,
-      http: this.#http,
-      logger: this.#logger,
-      cache: this.#cache,
-      trustKey: trustKeyFor(options),
-      ...(options.clientCapabilities !== undefined ? { clientCapabilities: checkCapabilities(options.clientCapabilities) } : {}),
-    });
-    const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-    this.#managedIdentity = identity.managedIdentity;
-    this.#tokens = new TokenProvider({
-      clientId: this.clientId,
-      protocol: this.protocol,
-      appOnly: this.appOnly,
-      cache: this.#cache,
-      msal: this.#msal,
-      ...(this.authFlowType === 'managedIdentity' ? { managedIdentity: () => this.#managed() } : {}),
-      ...(this.authFlowType === 'external'
-        ? { external: new ExternalAccessToken(options.accessToken as AccessTokenSource, () => clock.now()) }
-        : {}),
-      clock,
-      skewMs: Math.max(0, options.refreshSkewSeconds ?? DEFAULT_SKEW_SECONDS) * 1000,
-      lockTimeoutMs,
-      logger: this.#logger,
-      defaultScopes: () => this.resolveScopes(),
-    });
-    const users = this.#users;
-    this.#flow = {
-      clientId: this.clientId,
-      authority: this.authority,
-      authFlowType: this.authFlowType,
-      appOnly: this.appOnly,
-      confidential: credential !== undefined,
-      msal: this.#msal,
-      cache: this.#cache,
-      logger: this.#logger,
-      lockTimeoutMs,
-      get username() {
-        return users.username;
-      },
-      resolveScopes: (requested) => this.resolveScopes(requested),
-      signedIn: (result, scopes) => this.#signedIn(result, scopes),
-    };
-    this.#graphExtras = graphExtrasOf(options);
-    this.#credentialScopes = new CredentialScopes((list) => (this.appOnly ? this.resolveScopes(list) : this.protocol.getScopesFor(list)));
-    this.#obo = new OnBehalfOfTokens(
-      (assertion, scopes, force) => requestOnBehalfOf(this.#flow, this.#tokens, assertion, scopes, force),
-      () => clock.now(),
-    );
-  }
-
-  #managed(): ManagedIdentityEngine {
-    const id = this.#managedIdentity;
-    this.#managedEngine ??= new ManagedIdentityEngine({ ...(id ? { id } : {}), http: this.#http, logger: this.#logger });
-    return this.#managedEngine;
+    const parts = connectionParts(credentials, options);
+    this.#p = parts;
+    this.authFlowType = parts.identity.authFlowType;
+    this.clientId = parts.identity.clientId;
+    this.tenantId = parts.tenantId;
+    this.protocol = parts.protocol;
+    this.authority = parts.authority;
+    this.tokenBackend = parts.tokenBackend;
   }
 
   /** Whether tokens are app-only (client credentials or managed identity): no user is involved. */
   get appOnly(): boolean {
-    return this.authFlowType === 'credentials' || this.authFlowType === 'managedIdentity';
+    return this.#p.appOnly;
   }
 
   /** The selected user (from options, the last sign-in, or the only account of the cache). */
   get username(): string | undefined {
-    return this.#users.username;
+    return this.#p.users.username;
   }
 
   set username(value: string | undefined) {
     // A new selection: calls already started keep the one they captured.
-    this.#users.username = value;
+    this.#p.users.username = value;
   }
 
   /**
@@ -212,7 +103,7 @@ export class Connection implements TokenCredential {
    * ```
    */
   forUser(username: string): UserConnection {
-    const selection = this.#users.named(username);
+    const selection = this.#p.users.named(username);
     // One view per selection: switching users on the hot path allocates nothing.
     let view = this.#views.get(selection);
     if (view === undefined) {
@@ -231,18 +122,12 @@ export class Connection implements TokenCredential {
 
   /** The HTTP client shared by Graph calls and token requests. */
   get httpClient(): HttpClient {
-    return this.#http;
+    return this.#p.http;
   }
 
   /** The scopes a flow requests: python-o365's helpers expanded and prefixed; `.default` for app-only. */
   resolveScopes(requested?: readonly string[]): string[] {
-    if (!this.appOnly) return this.protocol.getScopesFor(requested && requested.length > 0 ? [...requested] : ['basic']);
-    const wanted = requested?.filter((s) => s.trim() !== '') ?? [];
-    const defaults = wanted.filter((s) => s.endsWith('/.default') || s === '.default');
-    if (wanted.length > defaults.length) {
-      this.#logger.warn("the credentials flow only takes '<resource>/.default' scopes; using the Graph .default scope", { requested: wanted });
-    }
-    return defaults.length > 0 ? this.protocol.getScopesFor(defaults) : [this.protocol.prefixScope('.default')];
+    return resolveScopes(this.#p, requested);
   }
 
   // ---------------------------------------------------------------- tokens
@@ -258,13 +143,13 @@ export class Connection implements TokenCredential {
    */
   getAccessToken(options: GetAccessTokenOptions = {}): Promise<string> {
     // Whom the call is for is decided here, before any await.
-    return this.#accessToken(options.username === undefined ? this.#users.current : this.#users.named(options.username), options);
+    return this.#accessToken(options.username === undefined ? this.#p.users.current : this.#p.users.named(options.username), options);
   }
 
   async #accessToken(selection: Selection, options: { scopes?: string[]; claims?: string; signal?: AbortSignalLike }): Promise<string> {
     throwIfAborted(options.signal);
     const request: TokenRequest = options.claims === undefined ? {} : { claims: normalizeClaims(options.claims, 'claims') };
-    return (await untilAborted(this.#tokens.token(selection, options.scopes, request), options.signal)).token;
+    return (await untilAborted(this.#p.tokens.token(selection, options.scopes, request), options.signal)).token;
   }
 
   /**
@@ -276,15 +161,15 @@ export class Connection implements TokenCredential {
    * ```
    */
   getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
-    return this.#getToken(this.#users.current, scopes, options);
+    return this.#getToken(this.#p.users.current, scopes, options);
   }
 
   async #getToken(selection: Selection, scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
     throwIfAborted(options.abortSignal);
-    const resolved = this.#credentialScopes.resolve(scopes);
+    const resolved = this.#p.credentialScopes.resolve(scopes);
     const request: TokenRequest =
       options.claims === undefined || options.claims === '' ? {} : { claims: normalizeClaims(options.claims, 'options.claims') };
-    const found = await untilAborted(this.#tokens.token(selection, resolved, request), options.abortSignal);
+    const found = await untilAborted(this.#p.tokens.token(selection, resolved, request), options.abortSignal);
     return { token: found.token, expiresOnTimestamp: found.expiresOn, refreshAfterTimestamp: found.refreshAt, tokenType: 'Bearer' };
   }
 
@@ -293,49 +178,15 @@ export class Connection implements TokenCredential {
    * Resolves `true`; rejects with `TokenExpiredError` when the refresh token is no longer valid.
    */
   async refreshToken(): Promise<boolean> {
-    await this.#tokens.token(this.#users.current, undefined, { force: true });
+    await this.#p.tokens.token(this.#p.users.current, undefined, { force: true });
     return true;
-  }
-
-  /**
-   * A sign-in completed: select its user, keep the token in memory, save the cache. When the save
-   * fails, the sign-in still works in this process, but the caller is told with a
-   * `TokenBackendError` (the next process would not find the tokens).
-   */
-  async #signedIn(result: AuthenticationResult, scopes: string[]): Promise<void> {
-    const { token, saveError } = await this.#tokens.adopt(result);
-    let selection: Selection;
-    if (this.appOnly) {
-      const username = this.#users.username;
-      selection = { ...(username !== undefined ? { username } : {}), homeAccountId: '', scopes };
-    } else {
-      if (!result.account) throw new AuthenticationError('The identity platform returned no account for the sign-in');
-      selection = { username: result.account.username, homeAccountId: result.account.homeAccountId, scopes };
-    }
-    this.#users.signedIn(selection);
-    this.#tokens.keep(selection.homeAccountId!, scopes, token);
-    this.#logger.info('signed in', {
-      flow: this.authFlowType,
-      ...(this.appOnly ? {} : { username: selection.username }),
-      expiresOn: new Date(token.expiresOn).toISOString(),
-    });
-    if (saveError) {
-      throw new TokenBackendError(
-        `Signed in${this.appOnly ? '' : ` as ${selection.username}`}, but the token cache could not be saved to ${this.#where()}: this process can use the account, the stored copy was left as it was, and the save is retried at the next refresh; fix the backend or sign in again`,
-        { ...this.#cache.source, cause: saveError },
-      );
-    }
-  }
-
-  #where(): string {
-    return this.#cache.source.location ?? this.#cache.source.backend;
   }
 
   // ---------------------------------------------------------------- flows (auth/flows/)
 
   /** Client credentials flow (app-only); with `authFlowType: 'managedIdentity'`, a managed identity token. */
   acquireWithClientCredentials(requestedScopes?: readonly string[]): Promise<boolean> {
-    return signInWithClientCredentials(this.#flow, requestedScopes, this.authFlowType === 'managedIdentity' ? () => this.#managed() : undefined);
+    return signInWithClientCredentials(this.#p.flow, requestedScopes, this.#p.managedIdentity);
   }
 
   /**
@@ -350,8 +201,8 @@ export class Connection implements TokenCredential {
    * ```
    */
   async importRefreshToken(refreshToken: string, requestedScopes?: readonly string[]): Promise<string | undefined> {
-    await importRefreshToken(this.#flow, refreshToken, requestedScopes);
-    return this.#users.username;
+    await importRefreshToken(this.#p.flow, refreshToken, requestedScopes);
+    return this.#p.users.username;
   }
 
   /**
@@ -368,14 +219,14 @@ export class Connection implements TokenCredential {
    * ```
    */
   migrateLegacyToken(requestedScopes?: readonly string[]): Promise<boolean> {
-    return migrateLegacyToken(this.#flow, requestedScopes);
+    return migrateLegacyToken(this.#p.flow, requestedScopes);
   }
 
   /** Resource owner password flow (`username`/`password` options, or the arguments). */
   acquireWithPassword(requestedScopes?: readonly string[], credentials: { username?: string; password?: string } = {}): Promise<boolean> {
-    return signInWithPassword(this.#flow, requestedScopes, {
-      username: credentials.username ?? this.#users.username,
-      password: credentials.password ?? this.#password,
+    return signInWithPassword(this.#p.flow, requestedScopes, {
+      username: credentials.username ?? this.#p.users.username,
+      password: credentials.password ?? this.#p.password,
     });
   }
 
@@ -388,7 +239,7 @@ export class Connection implements TokenCredential {
     onCode: (info: DeviceCodeInfo) => void | Promise<void>,
     options: { timeoutSeconds?: number; signal?: AbortSignalLike } = {},
   ): Promise<boolean> {
-    return signInWithDeviceCode(this.#flow, requestedScopes, onCode, options);
+    return signInWithDeviceCode(this.#p.flow, requestedScopes, onCode, options);
   }
 
   /**
@@ -399,7 +250,7 @@ export class Connection implements TokenCredential {
     requestedScopes: readonly string[] | undefined,
     options: AuthorizationUrlOptions,
   ): Promise<{ url: string; flow: AuthorizationFlow }> {
-    return authorizationUrl(this.#flow, requestedScopes, options);
+    return authorizationUrl(this.#p.flow, requestedScopes, options);
   }
 
   /**
@@ -408,67 +259,32 @@ export class Connection implements TokenCredential {
    * malformed URL.
    */
   requestToken(redirectedUrl: string, options: { flow: AuthorizationFlow }): Promise<boolean> {
-    return signInWithRedirect(this.#flow, redirectedUrl, options?.flow);
+    return signInWithRedirect(this.#p.flow, redirectedUrl, options?.flow);
   }
 
   // ---------------------------------------------------------------- cache state
 
   /** Whether tokens for the selected user (or app) are stored: a refresh token, or a valid access token. No network. */
   isAuthenticated(): Promise<boolean> {
-    return this.#isAuthenticated(this.#users.current);
+    return this.#isAuthenticated(this.#p.users.current);
   }
 
-  async #isAuthenticated(selection: Selection): Promise<boolean> {
-    if (this.authFlowType === 'external') {
-      return this.#tokens.token(selection).then(
-        () => true,
-        (error: unknown) => {
-          if (error instanceof TokenExpiredError) return false;
-          throw error;
-        },
-      );
-    }
-    await this.#cache.ensureLoaded();
-    if (this.#cache.legacyError) return false;
-    if (this.appOnly) return this.#tokens.hasValidToken('');
-    const account = accountOf(this.#cache, selection);
-    if (!account) return false;
-    return this.#cache.hasRefreshToken(this.clientId, account.homeAccountId) || this.#tokens.hasValidToken(account.homeAccountId);
+  #isAuthenticated(selection: Selection): Promise<boolean> {
+    return isAuthenticated(this.#p, selection);
   }
 
   /** Usernames of every account in the token cache. */
-  async getAuthenticatedUsernames(): Promise<string[]> {
-    // Other processes may have signed users in: read the backend again (no lock needed to read).
-    await this.#cache.exclusive(() => this.#cache.reload(), this.#flow.lockTimeoutMs, { crossProcess: false });
-    return this.#cache.accounts().map((a) => a.username);
+  getAuthenticatedUsernames(): Promise<string[]> {
+    return authenticatedUsernames(this.#p);
   }
 
   /** Removes one user's tokens (default: the selected user); other users' entries stay. Resolves whether a user was removed. */
   logout(username?: string): Promise<boolean> {
-    return this.#logout(username, this.#users.current);
+    return this.#logout(username, this.#p.users.current);
   }
 
-  async #logout(username: string | undefined, selection: Selection): Promise<boolean> {
-    await this.#cache.ensureLoaded();
-    // A fresh connection over a cache of one user acts for that user (as every other call does).
-    if (username === undefined && !this.appOnly) accountOf(this.#cache, selection);
-    const target = username ?? selection.username;
-    if (!target) return false;
-    return this.#cache.exclusive(async () => {
-      await this.#cache.reload();
-      const matches = this.#cache.accounts().filter((a) => a.username.toLowerCase() === target.toLowerCase());
-      let removed = 0;
-      for (const account of matches) {
-        const info = this.#cache.accountInfo(account.homeAccountId, this.clientId);
-        if (info === undefined) continue;
-        await this.#cache.forAccount(info.homeAccountId, () => this.#msal.removeAccount(info));
-        this.#tokens.forget(info.homeAccountId);
-        removed++;
-      }
-      await this.#cache.flush();
-      this.#users.forget(target);
-      return removed > 0;
-    }, this.#flow.lockTimeoutMs);
+  #logout(username: string | undefined, selection: Selection): Promise<boolean> {
+    return signOut(this.#p, username, selection);
   }
 
   /**
@@ -476,12 +292,8 @@ export class Connection implements TokenCredential {
    * the backend's lock): a refresh finishing after the clear would otherwise save its tokens again
    * and serve them from memory.
    */
-  async clearTokenCache(): Promise<void> {
-    await this.#cache.exclusive(async () => {
-      await this.#cache.clear();
-      this.#tokens.forget();
-      this.#users.clear();
-    }, this.#flow.lockTimeoutMs);
+  clearTokenCache(): Promise<void> {
+    return clearTokens(this.#p);
   }
 
   // ---------------------------------------------------------------- on-behalf-of
@@ -501,8 +313,8 @@ export class Connection implements TokenCredential {
    * const graphToken = await account.connection.acquireOnBehalfOf(callerToken, ['User.Read']);
    * ```
    */
-  async acquireOnBehalfOf(userAssertion: string, scopes?: string[]): Promise<string> {
-    return (await this.#obo.token(userAssertion, this.#oboScopes(scopes))).token;
+  acquireOnBehalfOf(userAssertion: string, scopes?: string[]): Promise<string> {
+    return onBehalfOfView(this.#p, userAssertion).getAccessToken(scopes === undefined ? {} : { scopes });
   }
 
   /**
@@ -515,19 +327,7 @@ export class Connection implements TokenCredential {
    * ```
    */
   onBehalfOf(userAssertion: string): OnBehalfOfConnection {
-    let session: GraphSession | undefined;
-    return {
-      getAccessToken: async (options = {}) => {
-        throwIfAborted(options.signal);
-        return (await untilAborted(this.#obo.token(userAssertion, this.#oboScopes(options.scopes)), options.signal)).token;
-      },
-      getSession: () =>
-        (session ??= this.#graphSession(async (request) => (await this.#obo.token(userAssertion, this.#oboScopes(undefined), request.refused)).token)),
-    };
-  }
-
-  #oboScopes(scopes: string[] | undefined): string[] {
-    return this.protocol.getScopesFor(scopes && scopes.length > 0 ? scopes : ['User.Read']);
+    return onBehalfOfView(this.#p, userAssertion);
   }
 
   // ---------------------------------------------------------------- Graph
@@ -544,44 +344,27 @@ export class Connection implements TokenCredential {
    */
   getSession(): GraphSession {
     // Each request is for the user selected when it is made (captured before any await).
-    return { fetch: (url, init) => this.#sessionOf(this.#users.current).fetch(url, init) };
+    return { fetch: (url, init) => this.#sessionOf(this.#p.users.current).fetch(url, init) };
   }
 
   /** The Graph session of one selection: both tokens of a 401 retry are for the same user. */
   #sessionOf(selection: Selection): GraphSession {
     let session = this.#sessions.get(selection);
     if (session === undefined) {
-      session = this.#graphSession(async (request) => {
-        const wanted: TokenRequest = {
-          ...(request.refused === undefined ? {} : { stale: request.refused }),
-          ...(request.claims === undefined ? {} : { claims: request.claims }),
-        };
-        return (await this.#tokens.token(selection, undefined, wanted)).token;
-      });
+      session = userGraphSession(this.#p, selection);
       this.#sessions.set(selection, session);
     }
     return session;
   }
 
-  #graphSession(getAccessToken: Parameters<typeof createGraphSession>[0]['getAccessToken']): GraphSession {
-    return createGraphSession({
-      ...this.#graphExtras,
-      http: this.#http,
-      graphUrl: this.protocol.graphUrl,
-      refreshOn401: true,
-      logger: this.#logger,
-      getAccessToken,
-    });
-  }
-
   /** Closes the HTTP client's idle connections (when this connection created it). */
   async close(): Promise<void> {
-    if (this.#ownsHttp) await this.#http.close();
+    if (this.#p.ownsHttp) await this.#p.http.close();
   }
 
   /** Secrets never appear in `util.inspect` output. */
   [inspect.custom](): string {
-    const credential = this.#credential;
+    const credential = this.#p.identity.credential;
     const kind =
       credential === undefined ? 'none' : typeof credential === 'string' ? 'client secret' : isCertificate(credential) ? 'certificate' : 'client assertion';
     return `Connection ${inspect(
@@ -590,19 +373,19 @@ export class Connection implements TokenCredential {
         authFlowType: this.authFlowType,
         tenantId: this.tenantId,
         authority: this.authority,
-        username: this.#users.username,
+        username: this.#p.users.username,
         credential: kind,
-        tokenBackend: this.#cache.source,
+        tokenBackend: this.#p.cache.source,
       }),
     )}`;
   }
 
   toJSON(): Record<string, unknown> {
-    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#users.username };
+    return { clientId: this.clientId, authFlowType: this.authFlowType, tenantId: this.tenantId, username: this.#p.users.username };
   }
 
   toString(): string {
-    const username = this.#users.username;
+    const username = this.#p.users.username;
     return `Connection(${this.clientId}, ${this.authFlowType}${username ? `, ${username}` : ''})`;
   }
 }
