@@ -34,7 +34,12 @@ describe('the device-code screen in a terminal (tmux)', () => {
     const command = `env -u NO_COLOR ${process.execPath} ${BIN} --emulator --config-dir ${config} login --flow device; echo "EXIT=$?"; sleep 60`;
     tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '30', command);
     // -e keeps the escape sequences: the code is bold on a terminal.
-    const screen = await waitFor(() => tmux('capture-pane', '-p', '-e', '-t', session), (t) => /waiting for the sign-in/.test(t));
+    // The spinner starts with the sign-in, the code comes with the identity platform's answer:
+    // wait for both (on a busy machine the first spinner frame may come first).
+    const screen = await waitFor(
+      () => tmux('capture-pane', '-p', '-e', '-t', session),
+      (t) => /waiting for the sign-in/.test(t) && /enter the code/.test(t),
+    );
     expect(screen).toMatch(/To sign in, open .*https:\/\/127\.0\.0\.1:\d+\/devicelogin.* and enter the code .*[A-Z0-9]{9}/);
     expect(screen).toContain('\x1b[1m');
     expect(screen).toMatch(/[|/\\-] waiting for the sign-in/);
