@@ -44,7 +44,7 @@ export async function signOut(parts: ConnectionParts, username: string | undefin
     for (const account of cache.accounts().filter((a) => a.username.toLowerCase() === target.toLowerCase())) {
       const info = cache.accountInfo(account.homeAccountId, parts.identity.clientId);
       if (info === undefined) continue;
-      await cache.forAccount(info.homeAccountId, () => msal.removeAccount(info));
+      await msal.removeAccount(info);
       tokens.forget(info.homeAccountId);
       removed++;
     }

@@ -4,6 +4,7 @@ import type {
   AuthenticationResult,
   ConfidentialClientApplication,
   Configuration,
+  ICachePlugin,
   PublicClientApplication,
 } from '@azure/msal-node';
 import { loadMsal } from './load-msal.js';
@@ -42,6 +43,7 @@ export class MsalClient {
   readonly #options: MsalClientOptions;
   readonly #network: MsalNetworkClient;
   #app: Promise<PublicClientApplication | ConfidentialClientApplication> | undefined;
+  #accountApp: Promise<PublicClientApplication | ConfidentialClientApplication> | undefined;
 
   constructor(options: MsalClientOptions) {
     this.#options = options;
@@ -63,18 +65,36 @@ export class MsalClient {
     return this.#options.credential !== undefined;
   }
 
+  /** The application for sign-ins and on-behalf-of: msal-node sees the whole cache. */
   application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
     if (this.#app === undefined) {
-      this.#app = this.#build();
-      this.#app.catch(() => {
-        this.#app = undefined;
+      const app = this.#build(this.#options.cache.plugin);
+      this.#app = app;
+      app.catch(() => {
+        if (this.#app === app) this.#app = undefined;
       });
     }
     return this.#app;
   }
 
-  async #build(): Promise<PublicClientApplication | ConfidentialClientApplication> {
-    const { clientId, credential, authority, http, logger, cache, trustKey, clientCapabilities } = this.#options;
+  /**
+   * The application for calls about one account (refresh, sign-out), made under the cache's lock
+   * one at a time: msal-node sees that account's entries only, in an in-memory cache of its own
+   * that no sign-in running meanwhile replaces.
+   */
+  #accountApplication(): Promise<PublicClientApplication | ConfidentialClientApplication> {
+    if (this.#accountApp === undefined) {
+      const app = this.#build(this.#options.cache.accountPlugin);
+      this.#accountApp = app;
+      app.catch(() => {
+        if (this.#accountApp === app) this.#accountApp = undefined;
+      });
+    }
+    return this.#accountApp;
+  }
+
+  async #build(cachePlugin: ICachePlugin): Promise<PublicClientApplication | ConfidentialClientApplication> {
+    const { clientId, credential, authority, http, logger, trustKey, clientCapabilities } = this.#options;
     let authorityMetadata: string;
     try {
       authorityMetadata = await discoverAuthorityMetadata(authority, http, trustKey);
@@ -107,7 +127,7 @@ export class MsalClient {
     }
     const config: Configuration = {
       auth,
-      cache: { cachePlugin: cache.plugin },
+      cache: { cachePlugin },
       system: {
         networkClient: this.#network,
         loggerOptions: msalLoggerOptions(logger),
@@ -199,20 +219,22 @@ export class MsalClient {
     );
   }
 
-  /** A new access token from the refresh token; `claims` (a CAE challenge's, as JSON) go with the request. */
+  /** A new access token from the refresh token; `claims` (a CAE challenge's, as JSON) go with the request. Call under the cache's lock. */
   async refresh(account: AccountInfo, scopes: string[], claims?: string): Promise<AuthenticationResult> {
-    const app = await this.application();
-    return this.run('refresh', scopes, async (correlationId) =>
-      MsalClient.required(
-        await app.acquireTokenSilent({ account, scopes, forceRefresh: true, correlationId, ...(claims !== undefined ? { claims } : {}) }),
-        'refresh',
+    const app = await this.#accountApplication();
+    return this.#options.cache.forAccount(account.homeAccountId, () =>
+      this.run('refresh', scopes, async (correlationId) =>
+        MsalClient.required(
+          await app.acquireTokenSilent({ account, scopes, forceRefresh: true, correlationId, ...(claims !== undefined ? { claims } : {}) }),
+          'refresh',
+        ),
       ),
     );
   }
 
-  /** Removes an account and its tokens from the in-memory cache (the caller saves). */
+  /** Removes an account and its tokens from the cache (the caller saves). Call under the cache's lock. */
   async removeAccount(account: AccountInfo): Promise<void> {
-    const app = await this.application();
-    await app.getTokenCache().removeAccount(account);
+    const app = await this.#accountApplication();
+    await this.#options.cache.forAccount(account.homeAccountId, () => app.getTokenCache().removeAccount(account));
   }
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AccountInfo, ICachePlugin, TokenCacheContext } from '@azure/msal-node';
 import { LegacyTokenFormatError, TokenBackendError, TokenCacheConflictError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -64,8 +63,8 @@ export class TokenCache {
   /** Set when the stored data is a pre-2.1 python-o365 token: reads fail, a sign-in replaces it. */
   #legacy: LegacyTokenFormatError | undefined;
   #legacyData: string | undefined;
-  /** The account the msal-node call in progress is about (see {@link TokenCache.forAccount}). */
-  readonly #focus = new AsyncLocalStorage<string>();
+  /** The account the {@link TokenCache.accountPlugin} call in progress is about (see {@link TokenCache.forAccount}). */
+  #focus: string | undefined;
 
   readonly #clock: Clock;
 
@@ -79,31 +78,47 @@ export class TokenCache {
 
   // ---------------------------------------------------------------- msal-node's side
 
-  /** The cache plugin given to msal-node: it reads and writes the in-memory state only. */
-  readonly plugin: ICachePlugin = {
-    beforeCacheAccess: async (context: TokenCacheContext): Promise<void> => {
-      const focus = this.#focus.getStore();
-      const view =
-        focus === undefined ? msalSectionsOf(this.#snapshot) : viewOf(this.#entries().get(focus), this.#snapshot);
-      context.tokenCache.deserialize(JSON.stringify(view));
-    },
-    afterCacheAccess: async (context: TokenCacheContext): Promise<void> => {
-      if (!context.cacheHasChanged) return;
-      const output = JSON.parse(context.tokenCache.serialize()) as CacheJson;
-      this.#restampNew(output);
-      const { cache, replaced } = applyMsalOutput(this.#snapshot, output, this.#focus.getStore());
-      if (this.#index !== undefined) {
-        for (const id of replaced) this.#index.delete(id);
-        for (const [id, entries] of indexByAccount(output)) this.#index.set(id, entries);
-      }
-      this.#set(cache, this.#index);
-      this.#dirty = true;
-    },
-  };
+  /** The cache plugin of msal-node's application for sign-ins: it sees the whole in-memory state. */
+  readonly plugin: ICachePlugin = this.#pluginFor(() => undefined);
 
-  /** Runs `fn` (an msal-node call about one account, '' for app-only) showing msal-node that account alone. */
-  forAccount<T>(homeAccountId: string, fn: () => Promise<T>): Promise<T> {
-    return this.#focus.run(homeAccountId, fn);
+  /**
+   * The cache plugin of msal-node's application for calls about one account (refresh,
+   * sign-out): it sees the entries of the account given to {@link TokenCache.forAccount}. Those
+   * calls are made under the cache's lock, one at a time, so one field says which account.
+   */
+  readonly accountPlugin: ICachePlugin = this.#pluginFor(() => this.#focus);
+
+  #pluginFor(focusOf: () => string | undefined): ICachePlugin {
+    return {
+      beforeCacheAccess: async (context: TokenCacheContext): Promise<void> => {
+        const focus = focusOf();
+        const view = focus === undefined ? msalSectionsOf(this.#snapshot) : viewOf(this.#entries().get(focus), this.#snapshot);
+        context.tokenCache.deserialize(JSON.stringify(view));
+      },
+      afterCacheAccess: async (context: TokenCacheContext): Promise<void> => {
+        if (!context.cacheHasChanged) return;
+        const output = JSON.parse(context.tokenCache.serialize()) as CacheJson;
+        this.#restampNew(output);
+        const { cache, replaced } = applyMsalOutput(this.#snapshot, output, focusOf());
+        if (this.#index !== undefined) {
+          for (const id of replaced) this.#index.delete(id);
+          for (const [id, entries] of indexByAccount(output)) this.#index.set(id, entries);
+        }
+        this.#set(cache, this.#index);
+        this.#dirty = true;
+      },
+    };
+  }
+
+  /** Runs `fn`, an {@link TokenCache.accountPlugin} call about one account ('' for app-only), under the cache's lock. */
+  async forAccount<T>(homeAccountId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#focus;
+    this.#focus = homeAccountId;
+    try {
+      return await fn();
+    } finally {
+      this.#focus = previous;
+    }
   }
 
   /** Puts the whole cache into msal-node's, for flows it reads before calling the plugin (on-behalf-of). */

@@ -242,7 +242,7 @@ export class TokenProvider {
     }
     if (o.appOnly) {
       o.logger.debug('requesting a new app-only access token', withClaims);
-      return this.#cache.forAccount('', () => o.msal.acquireByClientCredential(scopes, claims));
+      return o.msal.acquireByClientCredential(scopes, claims);
     }
     if (account === undefined) throw new AuthenticationError('Not signed in; call account.authenticate() first');
     if (!this.#cache.hasRefreshToken(o.clientId, account.homeAccountId)) {
@@ -259,7 +259,7 @@ export class TokenProvider {
     const info = this.#cache.accountInfo(account.homeAccountId, o.clientId);
     if (!info) throw new AuthenticationError(`${account.username} is not in the token cache any more; call account.authenticate()`);
     o.logger.debug('refreshing the access token', { username: account.username, ...withClaims });
-    return this.#cache.forAccount(account.homeAccountId, () => o.msal.refresh(info, scopes, claims));
+    return o.msal.refresh(info, scopes, claims);
   }
 
   /**

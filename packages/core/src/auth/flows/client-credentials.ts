@@ -14,7 +14,7 @@ export async function signInWithClientCredentials(
   await ctx.cache.ensureLoaded();
   const result = managedIdentity
     ? await managedIdentity().acquire(scopes, true)
-    : await ctx.cache.forAccount('', () => ctx.msal.acquireByClientCredential(scopes));
+    : await ctx.msal.acquireByClientCredential(scopes);
   await ctx.signedIn(result, scopes);
   return true;
 }
