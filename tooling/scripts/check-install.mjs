@@ -5,44 +5,22 @@
 // not meet (ERESOLVE), so an install that succeeds shows core + every backend + the CLI fit
 // together; each package is then loaded from the install (require and import) and the `o365`
 // binary run. Expects a build.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { commandRunner, packPackages, publishablePackages } from './pack.mjs';
 
-const root = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'o365-install-'));
 const tarballs = join(work, 'tarballs');
 const app = join(work, 'app');
-const run = (cmd, args, cwd) => {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
-  if (r.status !== 0) {
-    console.error(`[check-install] ${cmd} ${args.join(' ')} failed in ${cwd}:\n${r.stdout}\n${r.stderr}`);
-    rmSync(work, { recursive: true, force: true });
-    process.exit(1);
-  }
-  return `${r.stdout}${r.stderr}`;
-};
+const { run, fail } = commandRunner('check-install', () => rmSync(work, { recursive: true, force: true }));
 
-const packages = readdirSync(join(root, 'packages'))
-  .map((name) => join(root, 'packages', name))
-  .filter((dir) => existsSync(join(dir, 'package.json')))
-  .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
-  .filter(({ pkg }) => !pkg.private);
-
-for (const { dir } of packages) run('pnpm', ['pack', '--pack-destination', tarballs], dir);
-const files = readdirSync(tarballs).filter((f) => f.endsWith('.tgz'));
-if (files.length !== packages.length) {
-  console.error(`[check-install] packed ${files.length} tarballs for ${packages.length} packages`);
-  process.exit(1);
-}
-run('mkdir', ['-p', app], work);
+const packages = publishablePackages();
+const files = [...packPackages(packages, tarballs, { run, fail }).values()];
+mkdirSync(app, { recursive: true });
 writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'o365-install-check', private: true, version: '1.0.0' }));
-const log = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...files.map((f) => join(tarballs, f))], app);
-if (/ERESOLVE|peer dep|conflicting peer/i.test(log)) {
-  console.error(`[check-install] npm reported a peer dependency problem:\n${log}`);
-  process.exit(1);
-}
+const log = run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=warn', ...files], app);
+if (/ERESOLVE|peer dep|conflicting peer/i.test(log)) fail(`npm reported a peer dependency problem:\n${log}`);
 
 // Each package loads from the install, as CommonJS and as ESM.
 const names = packages.map(({ pkg }) => pkg.name).filter((name) => name !== '@o365/cli');

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { createClient } from 'redis';
 import { RedisTokenBackend } from '../src/index.js';
 import { startRedis } from '../test/redis-server.js';
-import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '../../../tooling/bench/paired.js';
+import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '@o365/bench';
 
 const ROUNDS = 2000;
 const WARMUP_ROUNDS = 100;

@@ -9,7 +9,7 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { performance } from 'node:perf_hooks';
 import { AWSS3Backend } from '../src/index.js';
 import { BUCKET, startS3rver } from '../test/s3rver-harness.js';
-import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '../../../tooling/bench/paired.js';
+import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '@o365/bench';
 
 const ROUNDS = 150;
 const WARMUP_ROUNDS = 10;

@@ -14,7 +14,7 @@ import { TokenCacheConflictError } from '@o365/core';
 import { performance } from 'node:perf_hooks';
 import { AWSSecretsBackend } from '../src/index.js';
 import { FakeSecretsManager } from '../test/fake-secrets-manager.js';
-import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '../../../tooling/bench/paired.js';
+import { formatHeader, formatRow, pairedSamples, timePair, type PairedSamples } from '@o365/bench';
 
 // The SDK warns once per process that its 2027 releases will need Node 22; it is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

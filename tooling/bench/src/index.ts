@@ -1,0 +1,1 @@
+export { formatHeader, formatRow, pairedSamples, quantile, timePair, type PairedSamples } from './paired.js';
