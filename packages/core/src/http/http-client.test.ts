@@ -371,6 +371,43 @@ describe('createHttpClient retries against a real loopback server', () => {
     expect(() => createHttpClient({ retry: { maxRetries: 1.5 } })).toThrow(RangeError);
   });
 
+  it('builds its dispatcher once, on first use, and hands that one out', async () => {
+    srv.script(ok);
+    const http = client();
+    const [a, b] = await Promise.all([http.getDispatcher(), http.getDispatcher()]);
+    expect(a).toBe(b);
+    expect((await http.fetch(`${base}/x`)).status).toBe(200);
+    expect(await http.getDispatcher()).toBe(a);
+  });
+
+  it('once closed, rejects requests and getDispatcher() with a NetworkError, whether or not it ever sent one', async () => {
+    srv.script(ok);
+    const used = client();
+    expect((await used.fetch(`${base}/x`)).status).toBe(200);
+    const unused = client();
+    await Promise.all([used.close(), unused.close(), unused.close()]);
+    for (const http of [used, unused]) {
+      const err = await http.fetch(`${base}/y`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect(err).toMatchObject({ method: 'GET', path: '/y' });
+      expect((err as Error).message).toMatch(/closed/);
+      await expect(http.getDispatcher()).rejects.toBeInstanceOf(NetworkError);
+    }
+    expect(srv.seen.map((s) => s.url)).toEqual(['/x']);
+  });
+
+  it('rejects a proxy that is not a URL where it is configured, without echoing it', () => {
+    let err: unknown;
+    try {
+      createHttpClient({ proxy: 'http://user:SECRET-PROXY-PASSWORD@proxy corp:8080' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String(err)).not.toContain('SECRET');
+    expect((err as Error).cause).toBeUndefined();
+  });
+
   it('goes through an HTTP proxy when one is configured', async () => {
     srv.script(ok);
     let tunnels = 0;

@@ -1,6 +1,8 @@
-import { fetch as undiciFetch, type Dispatcher, type RequestInit, type Response } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher, RequestInit, Response } from 'undici';
 import { noopLogger, type Logger } from '../logger.js';
-import { createDispatcher, type TlsOptions } from './dispatcher.js';
+import { checkProxy, createDispatcher, type TlsOptions } from './dispatcher.js';
+import { loadUndici } from './load-undici.js';
 import { HttpTimeoutError, NetworkError } from '../errors.js';
 import {
   RETRYABLE_STATUSES,
@@ -90,14 +92,34 @@ export interface HttpClient {
    * the signal's reason when `init.signal` aborted.
    */
   fetch(url: string | URL, init?: HttpRequestInit): Promise<Response>;
-  /** The underlying dispatcher, for libraries that take one (msal-node's network client). */
-  readonly dispatcher: Dispatcher;
-  /** Closes the sockets once pending requests finish; calling it again is harmless. */
+  /**
+   * The client's one undici dispatcher (TLS trust, proxy, socket timeouts), for a library that
+   * takes a dispatcher rather than a `fetch`. It is created, and undici loaded, on the first
+   * request or the first call of this method, so that importing `@o365/core` and serving tokens
+   * from the store never load undici; every call resolves to the same instance. Rejects with a
+   * {@link NetworkError} once the client is closed. The client's retries and per-attempt
+   * timeout error are not part of the dispatcher: they are {@link HttpClient.fetch}'s.
+   *
+   * @example
+   * ```ts
+   * import { fetch } from 'undici';
+   * const http = account.connection.httpClient;
+   * const res = await fetch(url, { dispatcher: await http.getDispatcher() }); // same TLS trust and proxy
+   * ```
+   */
+  getDispatcher(): Promise<Dispatcher>;
+  /** Closes the sockets once pending requests finish; calling it again is harmless. Later requests reject with a {@link NetworkError}. */
   close(): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, maxDelayMs: 60_000, baseDelayMs: 500 };
+
+/** undici's fetch and the client's dispatcher, loaded together on the first request. */
+interface Transport {
+  dispatcher: Dispatcher;
+  fetch: (typeof Undici)['fetch'];
+}
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -129,20 +151,43 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   if (!(Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 100)) {
     throw new RangeError(`retry.maxRetries must be an integer from 0 to 100, got ${String(policy.maxRetries)}`);
   }
+  checkProxy(options.proxy);
   const logger = options.logger ?? noopLogger;
   const sleep = options.sleep ?? realSleep;
-  const dispatcher = createDispatcher({
+  const dispatcherOptions = {
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
     timeoutMs,
-  });
+  };
 
-  async function fetchOnce(url: URL, init: RequestInit, userSignal: AbortSignal | undefined, method: string): Promise<Response> {
+  // undici and the dispatcher are loaded on the first request (see load-undici.ts); once they
+  // are, requests read them from `transport` instead of awaiting a promise each time.
+  let transport: Transport | undefined;
+  let opening: Promise<Transport> | undefined;
+  let closing: Promise<void> | undefined;
+
+  function openTransport(): Promise<Transport> {
+    opening ??= Promise.all([createDispatcher(dispatcherOptions), loadUndici()]).then(([dispatcher, undici]) => {
+      transport = { dispatcher, fetch: undici.fetch };
+      return transport;
+    });
+    return opening;
+  }
+
+  function closedError(method?: string, path?: string): NetworkError {
+    const what = method === undefined ? 'the HTTP client' : `${method} ${path ?? ''}: the HTTP client`;
+    return new NetworkError(`${what} is closed`, {
+      ...(method === undefined ? {} : { method }),
+      ...(path === undefined ? {} : { path }),
+    });
+  }
+
+  async function fetchOnce(url: URL, init: RequestInit, userSignal: AbortSignal | undefined, method: string, { dispatcher, fetch }: Transport): Promise<Response> {
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), timeoutMs);
     const signal = userSignal === undefined ? timeout.signal : AbortSignal.any([userSignal, timeout.signal]);
     try {
-      return await undiciFetch(url, { ...init, signal, dispatcher });
+      return await fetch(url, { ...init, signal, dispatcher });
     } catch (error) {
       if (timeout.signal.aborted && userSignal?.aborted !== true) {
         throw new HttpTimeoutError(`${method} ${url.pathname} got no answer within ${timeoutMs} ms`, {
@@ -187,12 +232,17 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     const resendable = retry !== false && isResendable(method, requestInit.body, idempotent);
     const maxAttempts = resendable ? policy.maxRetries + 1 : 1;
 
+    // Outside the retry loop's error handling: a dispatcher that cannot be built (a CA that is not
+    // PEM) is a configuration error to show as it is, not a network failure to retry.
+    const open = transport ?? (await openTransport());
+
     for (let attempt = 1; ; attempt++) {
       userSignal?.throwIfAborted();
+      if (closing !== undefined) throw closedError(method, path);
       logger.debug('http request', { method, path, attempt });
       let response: Response;
       try {
-        response = await fetchOnce(url, requestInit, userSignal, method);
+        response = await fetchOnce(url, requestInit, userSignal, method, open);
       } catch (error) {
         if (userSignal?.aborted === true) throw userSignal.reason;
         const retryable = error instanceof HttpTimeoutError || isRetryableNetworkError(error);
@@ -236,11 +286,14 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     }
   }
 
-  let closing: Promise<void> | undefined;
   return {
     fetch: fetchWithRetries,
-    dispatcher,
-    // Idempotent: Account, Connection and tests may all close the same client.
-    close: () => (closing ??= dispatcher.close()),
+    getDispatcher: () =>
+      closing === undefined ? openTransport().then((t) => t.dispatcher) : Promise.reject(closedError()),
+    // Idempotent: Account, Connection and tests may all close the same client. A client that never
+    // sent a request has no dispatcher to close (and closing must not load undici).
+    close: () =>
+      (closing ??=
+        opening === undefined ? Promise.resolve() : opening.then((t) => t.dispatcher.close(), () => undefined)),
   };
 }
