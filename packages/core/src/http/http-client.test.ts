@@ -314,6 +314,48 @@ describe('createHttpClient retries against a real loopback server', () => {
     }
   });
 
+  it('gives an HttpTimeoutError, cause attached, when the server never answers (the dispatcher\'s headersTimeout), with or without a caller signal', async () => {
+    // Reads the request and never writes a byte back.
+    const never: Handler = () => undefined;
+    srv.script(never);
+    const { sleep, delays } = fakeSleep();
+    const err = await client({ sleep, timeoutMs: 200, retry: { maxRetries: 1 } })
+      .fetch(`${base}/stalled?token=SECRET-QUERY`)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpTimeoutError);
+    expect(err).toMatchObject({ code: 'HTTP_TIMEOUT', timeoutMs: 200, attempts: 2, method: 'GET', path: '/stalled' });
+    expect(delays).toHaveLength(1);
+    expect(srv.seen).toHaveLength(2);
+    // The low-level reason is kept: undici's headers timeout, under its 'fetch failed'.
+    const cause = (err as Error).cause as Error & { cause?: { code?: string } };
+    expect(cause).toBeInstanceOf(Error);
+    expect(cause.cause?.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect((err as Error).message).not.toContain('SECRET');
+
+    // A caller's signal that does not fire leaves the timeout in force.
+    srv.script(never);
+    const withSignal = await client({ timeoutMs: 200, retry: { maxRetries: 0 } })
+      .fetch(`${base}/stalled`, { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    expect(withSignal).toBeInstanceOf(HttpTimeoutError);
+    expect(withSignal).toMatchObject({ attempts: 1 });
+  });
+
+  it('a caller abort during a stalled answer rejects with the caller\'s reason, not a timeout', async () => {
+    srv.script(() => undefined);
+    const ctl = new AbortController();
+    const pending = client({ timeoutMs: 60_000 }).fetch(`${base}/stalled`, { signal: ctl.signal });
+    // Abort once the server has the request, so the abort hits an attempt in flight.
+    const seen = async (): Promise<void> => {
+      while (srv.seen.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await seen();
+    ctl.abort(new Error('caller stopped'));
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(HttpTimeoutError);
+    expect((err as Error).message).toBe('caller stopped');
+  });
+
   it('stops at once when the caller aborts, before or between attempts', async () => {
     srv.script(status(503), ok);
     const pre = new AbortController();

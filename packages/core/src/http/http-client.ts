@@ -8,6 +8,7 @@ import {
   RETRYABLE_STATUSES,
   backoffDelay,
   isResendable,
+  isHeadersTimeout,
   isRetryableNetworkError,
   describeNetworkFailure,
   parseRetryAfter,
@@ -49,7 +50,13 @@ export interface HttpOptions {
   tls?: TlsOptions;
   /** Proxy URL, e.g. `http://proxy.corp:8080`. */
   proxy?: string;
-  /** Per-attempt time to get response headers, also the socket connect and body-idle timeout (default 30 000 ms). */
+  /**
+   * Per-attempt time to wait for response headers once the request is sent (the dispatcher's
+   * `headersTimeout`; {@link HttpTimeoutError} when it passes), also the socket connect timeout
+   * and the body-idle timeout (`bodyTimeout`). Default 30 000 ms. undici checks these timers
+   * about twice a second (one shared timer for all sockets, not one per request), so an attempt
+   * ends up to about a second after `timeoutMs`.
+   */
   timeoutMs?: number;
   retry?: HttpRetryOptions;
   /** Receives method + URL path of each request and retry; never headers, bodies or query strings. */
@@ -153,6 +160,8 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   }
   checkProxy(options.proxy);
   const logger = options.logger ?? noopLogger;
+  // The default logger drops everything: do not build the data of per-request debug lines for it.
+  const debug = logger !== noopLogger;
   const sleep = options.sleep ?? realSleep;
   const dispatcherOptions = {
     ...(options.tls === undefined ? {} : { tls: options.tls }),
@@ -182,28 +191,6 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
     });
   }
 
-  async function fetchOnce(url: URL, init: RequestInit, userSignal: AbortSignal | undefined, method: string, { dispatcher, fetch }: Transport): Promise<Response> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = userSignal === undefined ? timeout.signal : AbortSignal.any([userSignal, timeout.signal]);
-    try {
-      return await fetch(url, { ...init, signal, dispatcher });
-    } catch (error) {
-      if (timeout.signal.aborted && userSignal?.aborted !== true) {
-        throw new HttpTimeoutError(`${method} ${url.pathname} got no answer within ${timeoutMs} ms`, {
-          method,
-          path: url.pathname,
-          timeoutMs,
-          cause: error,
-        });
-      }
-      throw error;
-    } finally {
-      // Only the wait for headers is bounded here; a stalled body is caught by the dispatcher's bodyTimeout.
-      clearTimeout(timer);
-    }
-  }
-
   async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined): Promise<void> {
     if (signal === undefined) return sleep(ms);
     signal.throwIfAborted();
@@ -225,8 +212,9 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
 
   async function fetchWithRetries(input: string | URL, init: HttpRequestInit = {}): Promise<Response> {
     const { idempotent, retry, signal, ...requestInit } = init;
-    const url = new URL(input);
-    const method = (requestInit.method ?? 'GET').toUpperCase();
+    // A URL the caller built (the Graph session does) is used as it is, not printed and parsed again.
+    const url = typeof input === 'string' ? new URL(input) : input;
+    const method = requestInit.method === undefined ? 'GET' : requestInit.method.toUpperCase();
     const path = url.pathname;
     const userSignal = signal ?? undefined;
     const resendable = retry !== false && isResendable(method, requestInit.body, idempotent);
@@ -234,27 +222,38 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
 
     // Outside the retry loop's error handling: a dispatcher that cannot be built (a CA that is not
     // PEM) is a configuration error to show as it is, not a network failure to retry.
-    const open = transport ?? (await openTransport());
+    const { dispatcher, fetch } = transport ?? (await openTransport());
+    // No timer of our own per attempt: the dispatcher's headersTimeout (= timeoutMs) already ends
+    // an attempt that gets no headers, and an AbortController + setTimeout per request cost ~5% of
+    // a keep-alive Graph GET. Only the caller's signal, when there is one, is passed.
+    const undiciInit: RequestInit = userSignal === undefined ? { ...requestInit, dispatcher } : { ...requestInit, signal: userSignal, dispatcher };
 
     for (let attempt = 1; ; attempt++) {
       userSignal?.throwIfAborted();
       if (closing !== undefined) throw closedError(method, path);
-      logger.debug('http request', { method, path, attempt });
+      if (debug) logger.debug('http request', { method, path, attempt });
       let response: Response;
       try {
-        response = await fetchOnce(url, requestInit, userSignal, method, open);
+        response = await fetch(url, undiciInit);
       } catch (error) {
         if (userSignal?.aborted === true) throw userSignal.reason;
-        const retryable = error instanceof HttpTimeoutError || isRetryableNetworkError(error);
-        const reason = error instanceof HttpTimeoutError ? 'timeout' : describeNetworkFailure(error);
+        const timedOut = isHeadersTimeout(error);
+        const retryable = timedOut || isRetryableNetworkError(error);
+        const reason = timedOut ? 'timeout' : describeNetworkFailure(error);
         if (retryable && attempt < maxAttempts) {
           const delayMs = backoffDelay(attempt - 1, policy);
           logger.warn('http retry', { method, path, attempt, reason, delayMs });
           await waitBeforeRetry(delayMs, userSignal);
           continue;
         }
-        if (error instanceof HttpTimeoutError) {
-          throw new HttpTimeoutError(error.message, { method, path, timeoutMs, attempts: attempt, cause: error.cause });
+        if (timedOut) {
+          throw new HttpTimeoutError(`${method} ${path} got no answer within ${timeoutMs} ms`, {
+            method,
+            path,
+            timeoutMs,
+            attempts: attempt,
+            cause: error,
+          });
         }
         throw new NetworkError(`${method} ${path} failed: ${reason} after ${attempt} attempt(s)`, {
           method,
@@ -281,7 +280,7 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           retryAfterMs,
         });
       }
-      logger.debug('http response', { method, path, status: response.status, attempt });
+      if (debug) logger.debug('http response', { method, path, status: response.status, attempt });
       return response;
     }
   }
