@@ -70,6 +70,10 @@ export function resolveGraphUrl(url: string, graphUrl: string): URL {
 
 const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
 
+function refuse(origin: string, base: URL): O365Error {
+  return new O365Error(`Refusing to send the Graph access token to ${origin}: only ${base.origin} is trusted with it`);
+}
+
 function resolveAgainst(url: string, base: URL): URL {
   if (ABSOLUTE_URL.test(url)) {
     let absolute: URL;
@@ -78,14 +82,17 @@ function resolveAgainst(url: string, base: URL): URL {
     } catch (cause) {
       throw new O365Error(`Not a valid URL for Microsoft Graph: ${url.split('?')[0] ?? ''}`, { cause });
     }
-    if (absolute.origin !== base.origin) {
-      throw new O365Error(
-        `Refusing to send the Graph access token to ${absolute.origin}: only ${base.origin} is trusted with it`,
-      );
-    }
+    if (absolute.origin !== base.origin) throw refuse(absolute.origin, base);
     return absolute;
   }
-  return new URL(url.charCodeAt(0) === 47 /* '/' */ ? url.replace(/^\/+/, '') : url, base);
+  // Leading slashes and backslashes are dropped so `/users` stays under the API version; and the
+  // origin is checked after resolving, because the URL parser reads `\\host/x` (and a relative
+  // reference behind leading spaces or tabs, which it strips) as another host for https: the
+  // token must never follow it there. host + protocol is origin without building its string.
+  const first = url.charCodeAt(0);
+  const resolved = new URL(first === 47 /* / */ || first === 92 /* \ */ ? url.replace(/^[/\\]+/, '') : url, base);
+  if (resolved.host !== base.host || resolved.protocol !== base.protocol) throw refuse(resolved.origin, base);
+  return resolved;
 }
 
 type HeadersInit = NonNullable<HttpRequestInit['headers']>;
