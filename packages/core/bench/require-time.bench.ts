@@ -1,7 +1,8 @@
 // Cold start: the time `require()` of a module takes in a new node process, for core's built
 // CommonJS entry and for msal-node and undici alone. Each run is a fresh `node -e` that times its
 // own require (so node's own start-up is left out), runs interleaved across modules. Also checks
-// that requiring core leaves undici unloaded (it is loaded on the first request).
+// that requiring core leaves undici unloaded (it is loaded on the first request). Needs core's
+// build (dist/), unlike the other sections.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,6 +50,10 @@ export function requireTime(options: RequireTimeOptions): Promise<SectionResult>
     { label: '@o365/core (dist/index.cjs)', file: coreEntry, probes: [] as Probe[] },
     { label: 'undici alone', file: requireFromCore.resolve('undici'), probes: [] as Probe[] },
   ];
+  // Another build of core (an older commit's dist/index.cjs) measured in the same run, for a
+  // before/after figure: O365_BENCH_OTHER_CORE=/path/to/other/packages/core/dist/index.cjs
+  const other = process.env.O365_BENCH_OTHER_CORE;
+  if (other !== undefined && other !== '') subjects.push({ label: `other build: ${other}`, file: path.resolve(other), probes: [] });
   // One warm-up each so the first measured run does not pay for a cold file-system cache.
   for (const s of subjects) probe(s.file);
   for (let run = 0; run < options.runs; run++) for (const s of subjects) s.probes.push(probe(s.file));

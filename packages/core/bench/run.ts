@@ -31,7 +31,7 @@ const sections: { name: string; run: () => Promise<SectionResult> }[] = [
   { name: 'cold', run: () => coldStart({ concurrency: 50, trials: 3 }) },
   { name: 'storm', run: () => refreshStorm({ concurrency: 1_000 }) },
   { name: 'graph401', run: () => graph401Storm({ concurrency: 50 }) },
-  { name: 'graphget', run: () => graphGet({ roundMs: 500, rounds: 5 }) },
+  { name: 'graphget', run: () => graphGet({ roundMs: 250, rounds: 12 }) },
   { name: 'tls', run: () => tlsConnect({ connections: 20, waves: 3 }) },
   { name: 'users', run: () => manyUsers({ sizes: [1, 100, 1_000], warmRefreshes: 5 }) },
   { name: 'partitions', run: () => partitionedUsers({ sizes: [1, 1_000, 100_000], realUsers: 6, heapAccounts: 500 }) },
