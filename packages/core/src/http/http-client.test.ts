@@ -413,6 +413,16 @@ describe('createHttpClient retries against a real loopback server', () => {
     expect(() => createHttpClient({ retry: { maxRetries: 1.5 } })).toThrow(RangeError);
   });
 
+  it('shows a request undici refuses to send (an invalid header) as the TypeError it is, sending nothing', async () => {
+    srv.script(ok);
+    const err = await client({ sleep: fakeSleep().sleep })
+      .fetch(`${base}/x`, { headers: { 'bad name': 'v' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).not.toBeInstanceOf(NetworkError);
+    expect(srv.seen).toHaveLength(0);
+  });
+
   it('builds its dispatcher once, on first use, and hands that one out', async () => {
     srv.script(ok);
     const http = client();

@@ -237,6 +237,10 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
         response = await fetch(url, undiciInit);
       } catch (error) {
         if (userSignal?.aborted === true) throw userSignal.reason;
+        // undici refused the request as given (an invalid header name or value, a body on a GET)
+        // before sending anything: the caller's mistake, shown as it is rather than as a network
+        // failure. Network failures are TypeError('fetch failed') with the reason as `cause`.
+        if (error instanceof TypeError && error.cause === undefined) throw error;
         const timedOut = isHeadersTimeout(error);
         const retryable = timedOut || isRetryableNetworkError(error);
         const reason = timedOut ? 'timeout' : describeNetworkFailure(error);
