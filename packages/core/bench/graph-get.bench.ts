@@ -33,6 +33,12 @@ async function emulatorProcess(): Promise<{ facts: EmulatorFacts; child: ChildPr
   const emulatorDir = path.resolve(path.dirname(createRequire(import.meta.url).resolve('@o365/emulator')), '..');
   const cli = path.join(emulatorDir, 'src', 'cli.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', cli, '--port', '0'], { cwd: here, stdio: ['ignore', 'pipe', 'inherit'] });
+  // run.ts ends the process with process.exit() at its hard limit: the emulator must not outlive it.
+  const killChild = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
   let out = '';
   const facts = await withTimeout(
     new Promise<EmulatorFacts>((resolve, reject) => {
