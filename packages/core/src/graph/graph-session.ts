@@ -1,6 +1,6 @@
 import { claimsFromChallenge } from '../auth/claims-challenge.js';
 import { randomUUID } from 'node:crypto';
-import { Headers, type Response } from 'undici';
+import type { Response } from 'undici';
 import { O365Error } from '../errors.js';
 import type { HttpClient, HttpRequestInit } from '../http/http-client.js';
 import { noopLogger, type Logger } from '../logger.js';
@@ -65,22 +65,74 @@ export interface CreateGraphSessionOptions {
  * ```
  */
 export function resolveGraphUrl(url: string, graphUrl: string): URL {
-  const base = new URL(graphUrl.endsWith('/') ? graphUrl : `${graphUrl}/`);
-  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+  return resolveAgainst(url, new URL(graphUrl.endsWith('/') ? graphUrl : `${graphUrl}/`));
+}
+
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:/i;
+
+function refuse(origin: string, base: URL): O365Error {
+  return new O365Error(`Refusing to send the Graph access token to ${origin}: only ${base.origin} is trusted with it`);
+}
+
+function resolveAgainst(url: string, base: URL): URL {
+  if (ABSOLUTE_URL.test(url)) {
     let absolute: URL;
     try {
       absolute = new URL(url);
     } catch (cause) {
       throw new O365Error(`Not a valid URL for Microsoft Graph: ${url.split('?')[0] ?? ''}`, { cause });
     }
-    if (absolute.origin !== base.origin) {
-      throw new O365Error(
-        `Refusing to send the Graph access token to ${absolute.origin}: only ${base.origin} is trusted with it`,
-      );
-    }
+    if (absolute.origin !== base.origin) throw refuse(absolute.origin, base);
     return absolute;
   }
-  return new URL(url.replace(/^\/+/, ''), base);
+  // Leading slashes and backslashes are dropped so `/users` stays under the API version; and the
+  // origin is checked after resolving, because the URL parser reads `\\host/x` (and a relative
+  // reference behind leading spaces or tabs, which it strips) as another host for https: the
+  // token must never follow it there. host + protocol is origin without building its string.
+  const first = url.charCodeAt(0);
+  const resolved = new URL(first === 47 /* / */ || first === 92 /* \ */ ? url.replace(/^[/\\]+/, '') : url, base);
+  if (resolved.host !== base.host || resolved.protocol !== base.protocol) throw refuse(resolved.origin, base);
+  return resolved;
+}
+
+type HeadersInit = NonNullable<HttpRequestInit['headers']>;
+
+/** A Headers-like view of a plain record with lowercase names, for {@link mergeDefaultHeaders}. */
+function recordHeaders(record: Record<string, string>): { get(name: string): string | null; set(name: string, value: string): void; has(name: string): boolean } {
+  return {
+    get: (name) => record[name.toLowerCase()] ?? null,
+    set: (name, value) => {
+      record[name.toLowerCase()] = value;
+    },
+    has: (name) => Object.hasOwn(record, name.toLowerCase()),
+  };
+}
+
+/**
+ * The caller's headers as a plain record with lowercase names (values of a repeated name joined
+ * as `Headers` joins them). undici builds its own `Headers` from what `fetch` gets, so building a
+ * `Headers` here as well cost a second copy and validation per request; undici still validates
+ * names and values once.
+ */
+function headersRecord(input: HttpRequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  if (input === undefined || input === null) return out;
+  const add = (name: string, value: string): void => {
+    const key = name.toLowerCase();
+    const previous = out[key];
+    out[key] = previous === undefined ? value : `${previous}, ${value}`;
+  };
+  const iterable = input as Partial<Iterable<unknown>>;
+  if (typeof iterable[Symbol.iterator] === 'function') {
+    // An array of pairs or a Headers (undici's, Node's global one, or any other implementation).
+    for (const pair of input as Iterable<readonly [string, string]>) add(String(pair[0]), String(pair[1]));
+    return out;
+  }
+  for (const [name, value] of Object.entries(input as Record<string, string | readonly string[] | undefined>)) {
+    if (value === undefined) continue;
+    add(name, typeof value === 'string' ? value : value.join(', '));
+  }
+  return out;
 }
 
 /**
@@ -97,19 +149,29 @@ export function resolveGraphUrl(url: string, graphUrl: string): URL {
  */
 export function createGraphSession(options: CreateGraphSessionOptions): GraphSession {
   const logger = options.logger ?? noopLogger;
+  // Parsed once: every request resolves against it.
+  const base = new URL(options.graphUrl.endsWith('/') ? options.graphUrl : `${options.graphUrl}/`);
+  const defaultHeaders = options.defaultHeaders !== undefined && Object.keys(options.defaultHeaders).length > 0 ? options.defaultHeaders : undefined;
   const send = (target: URL, init: HttpRequestInit, token: string): Promise<Response> => {
-    const headers = new Headers(init.headers);
-    if (options.defaultHeaders) mergeDefaultHeaders(headers, options.defaultHeaders);
-    headers.set('authorization', `Bearer ${token}`);
-    if (!headers.has('accept')) headers.set('accept', 'application/json');
-    // Graph echoes it back; it ties a failure in our logs to Microsoft's.
-    if (!headers.has('client-request-id')) headers.set('client-request-id', randomUUID());
+    let headers: HeadersInit;
+    if ((init.headers === undefined || init.headers === null) && defaultHeaders === undefined) {
+      // The common case (a plain `session.fetch('me')`): nothing to merge.
+      headers = { authorization: `Bearer ${token}`, accept: 'application/json', 'client-request-id': randomUUID() };
+    } else {
+      const record = headersRecord(init.headers);
+      if (defaultHeaders !== undefined) mergeDefaultHeaders(recordHeaders(record), defaultHeaders);
+      record.authorization = `Bearer ${token}`;
+      record.accept ??= 'application/json';
+      // Graph echoes it back; it ties a failure in our logs to Microsoft's.
+      record['client-request-id'] ??= randomUUID();
+      headers = record;
+    }
     if (options.pacer) return options.pacer.wait().then(() => options.http.fetch(target, { ...init, headers }));
     return options.http.fetch(target, { ...init, headers });
   };
   return {
     async fetch(url: string, init: HttpRequestInit = {}): Promise<Response> {
-      const target = resolveGraphUrl(url, options.graphUrl);
+      const target = resolveAgainst(url, base);
       const signal = init.signal ?? undefined;
       throwIfAborted(signal);
       const first = await untilAborted(Promise.resolve(options.getAccessToken({})), signal);

@@ -175,6 +175,31 @@ describe('Graph paging and error mapping against a loopback server', () => {
     expect(() => resolveGraphUrl('https://evil.example/me', 'https://graph.microsoft.com/v1.0/')).toThrow(/Refusing/);
   });
 
+  it('keeps the token on its origin for relative URLs the URL parser would read as another host', async () => {
+    const graph = 'https://graph.microsoft.com/v1.0/';
+    // Backslashes count as slashes for https; leading spaces and tabs are stripped before that.
+    for (const sneaky of ['\\\\evil.example/me', '\\/evil.example/me', ' \\\\evil.example/me', '\t\\\\evil.example/me']) {
+      let resolved: string;
+      try {
+        resolved = resolveGraphUrl(sneaky, graph).href;
+      } catch (error) {
+        expect(error).toBeInstanceOf(O365Error);
+        expect((error as Error).message).toMatch(/Refusing to send the Graph access token/);
+        continue;
+      }
+      expect(new URL(resolved).origin).toBe('https://graph.microsoft.com');
+    }
+    expect(resolveGraphUrl('/\\users', graph).href).toBe('https://graph.microsoft.com/v1.0/users');
+    // Through the session: leading backslashes are dropped (the request stays on this server, as a
+    // path), and what the parser would still send elsewhere is refused before any request.
+    seen.length = 0;
+    const stayed = await session.fetch('\\\\127.0.0.2:1/v1.0/me');
+    await stayed.text();
+    expect(seen.map((s) => s.path)).toEqual(['/v1.0/127.0.0.2:1/v1.0/me']);
+    await expect(session.fetch(' \\\\127.0.0.2:1/v1.0/me')).rejects.toThrow(/Refusing to send the Graph access token/);
+    expect(seen).toHaveLength(1);
+  });
+
   it('does not call the network when the session refuses a foreign URL', async () => {
     seen.length = 0;
     await expect(session.fetch('http://127.0.0.2:1/v1.0/me')).rejects.toThrow(/Refusing to send the Graph access token/);

@@ -1,5 +1,6 @@
 import { createSecureContext, rootCertificates } from 'node:tls';
-import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadUndici } from './load-undici.js';
 
 /**
  * TLS trust for outgoing HTTPS connections.
@@ -26,7 +27,7 @@ export interface TlsOptions {
  * @example
  * ```ts
  * const options: DispatcherOptions = { tls: { ca: emu.ca }, proxy: 'http://proxy.corp:8080', timeoutMs: 10_000 };
- * const dispatcher = createDispatcher(options);
+ * const dispatcher = await createDispatcher(options);
  * ```
  */
 export interface DispatcherOptions {
@@ -39,14 +40,21 @@ export interface DispatcherOptions {
 
 /**
  * Builds the single undici dispatcher used for Graph calls and token requests: TLS trust, proxy
- * and socket timeouts in one place.
+ * and socket timeouts in one place. Asynchronous because it loads undici on first use (importing
+ * `@o365/core` does not load it); an {@link HttpClient} calls it on its first request, and
+ * `http.getDispatcher()` hands out that one instead of building another.
  *
  * @example
  * ```ts
- * const dispatcher = createDispatcher({ tls: { ca: emu.ca }, timeoutMs: 10_000 });
+ * import { fetch } from 'undici';
+ * const dispatcher = await createDispatcher({ tls: { ca: emu.ca }, timeoutMs: 10_000 });
+ * const res = await fetch(`${emu.graphUrl}v1.0/me`, { dispatcher, headers: { authorization: `Bearer ${token}` } });
+ * await dispatcher.close();
  * ```
  */
-export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
+export async function createDispatcher(options: DispatcherOptions = {}): Promise<Dispatcher> {
+  checkProxy(options.proxy);
+  const { Agent, ProxyAgent } = await loadUndici();
   const ca = options.tls?.ca;
   const caList = ca === undefined ? undefined : Array.isArray(ca) ? ca : [ca];
   // Node replaces its bundled roots when `ca` is given; keep them so adding one CA does not
@@ -75,4 +83,15 @@ export function createDispatcher(options: DispatcherOptions = {}): Dispatcher {
     });
   }
   return new Agent({ connect: { ...tls, ...connectTimeout }, ...timeouts });
+}
+
+/**
+ * Rejects a proxy URL undici could not use. Run where the options are given (`createHttpClient`),
+ * so a typo fails there and not on the first request, now that the dispatcher is built lazily.
+ */
+export function checkProxy(proxy: string | undefined): void {
+  if (proxy === undefined || proxy === '') return;
+  // No cause and no echo of the value: a proxy URL may carry credentials (Node's URL error keeps
+  // the input on the error).
+  if (!URL.canParse(proxy)) throw new TypeError('proxy must be a URL such as http://proxy.corp:8080');
 }

@@ -314,6 +314,48 @@ describe('createHttpClient retries against a real loopback server', () => {
     }
   });
 
+  it('gives an HttpTimeoutError, cause attached, when the server never answers (the dispatcher\'s headersTimeout), with or without a caller signal', async () => {
+    // Reads the request and never writes a byte back.
+    const never: Handler = () => undefined;
+    srv.script(never);
+    const { sleep, delays } = fakeSleep();
+    const err = await client({ sleep, timeoutMs: 200, retry: { maxRetries: 1 } })
+      .fetch(`${base}/stalled?token=SECRET-QUERY`)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpTimeoutError);
+    expect(err).toMatchObject({ code: 'HTTP_TIMEOUT', timeoutMs: 200, attempts: 2, method: 'GET', path: '/stalled' });
+    expect(delays).toHaveLength(1);
+    expect(srv.seen).toHaveLength(2);
+    // The low-level reason is kept: undici's headers timeout, under its 'fetch failed'.
+    const cause = (err as Error).cause as Error & { cause?: { code?: string } };
+    expect(cause).toBeInstanceOf(Error);
+    expect(cause.cause?.code).toBe('UND_ERR_HEADERS_TIMEOUT');
+    expect((err as Error).message).not.toContain('SECRET');
+
+    // A caller's signal that does not fire leaves the timeout in force.
+    srv.script(never);
+    const withSignal = await client({ timeoutMs: 200, retry: { maxRetries: 0 } })
+      .fetch(`${base}/stalled`, { signal: new AbortController().signal })
+      .catch((e: unknown) => e);
+    expect(withSignal).toBeInstanceOf(HttpTimeoutError);
+    expect(withSignal).toMatchObject({ attempts: 1 });
+  });
+
+  it('a caller abort during a stalled answer rejects with the caller\'s reason, not a timeout', async () => {
+    srv.script(() => undefined);
+    const ctl = new AbortController();
+    const pending = client({ timeoutMs: 60_000 }).fetch(`${base}/stalled`, { signal: ctl.signal });
+    // Abort once the server has the request, so the abort hits an attempt in flight.
+    const seen = async (): Promise<void> => {
+      while (srv.seen.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await seen();
+    ctl.abort(new Error('caller stopped'));
+    const err = await pending.catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(HttpTimeoutError);
+    expect((err as Error).message).toBe('caller stopped');
+  });
+
   it('stops at once when the caller aborts, before or between attempts', async () => {
     srv.script(status(503), ok);
     const pre = new AbortController();
@@ -369,6 +411,53 @@ describe('createHttpClient retries against a real loopback server', () => {
     expect(() => createHttpClient({ timeoutMs: 0 })).toThrow(RangeError);
     expect(() => createHttpClient({ retry: { maxRetries: -1 } })).toThrow(RangeError);
     expect(() => createHttpClient({ retry: { maxRetries: 1.5 } })).toThrow(RangeError);
+  });
+
+  it('shows a request undici refuses to send (an invalid header) as the TypeError it is, sending nothing', async () => {
+    srv.script(ok);
+    const err = await client({ sleep: fakeSleep().sleep })
+      .fetch(`${base}/x`, { headers: { 'bad name': 'v' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(err).not.toBeInstanceOf(NetworkError);
+    expect(srv.seen).toHaveLength(0);
+  });
+
+  it('builds its dispatcher once, on first use, and hands that one out', async () => {
+    srv.script(ok);
+    const http = client();
+    const [a, b] = await Promise.all([http.getDispatcher(), http.getDispatcher()]);
+    expect(a).toBe(b);
+    expect((await http.fetch(`${base}/x`)).status).toBe(200);
+    expect(await http.getDispatcher()).toBe(a);
+  });
+
+  it('once closed, rejects requests and getDispatcher() with a NetworkError, whether or not it ever sent one', async () => {
+    srv.script(ok);
+    const used = client();
+    expect((await used.fetch(`${base}/x`)).status).toBe(200);
+    const unused = client();
+    await Promise.all([used.close(), unused.close(), unused.close()]);
+    for (const http of [used, unused]) {
+      const err = await http.fetch(`${base}/y`).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NetworkError);
+      expect(err).toMatchObject({ method: 'GET', path: '/y' });
+      expect((err as Error).message).toMatch(/closed/);
+      await expect(http.getDispatcher()).rejects.toBeInstanceOf(NetworkError);
+    }
+    expect(srv.seen.map((s) => s.url)).toEqual(['/x']);
+  });
+
+  it('rejects a proxy that is not a URL where it is configured, without echoing it', () => {
+    let err: unknown;
+    try {
+      createHttpClient({ proxy: 'http://user:SECRET-PROXY-PASSWORD@proxy corp:8080' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String(err)).not.toContain('SECRET');
+    expect((err as Error).cause).toBeUndefined();
   });
 
   it('goes through an HTTP proxy when one is configured', async () => {

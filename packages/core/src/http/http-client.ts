@@ -1,11 +1,14 @@
-import { fetch as undiciFetch, type Dispatcher, type RequestInit, type Response } from 'undici';
+import type * as Undici from 'undici';
+import type { Dispatcher, RequestInit, Response } from 'undici';
 import { noopLogger, type Logger } from '../logger.js';
-import { createDispatcher, type TlsOptions } from './dispatcher.js';
+import { checkProxy, createDispatcher, type TlsOptions } from './dispatcher.js';
+import { loadUndici } from './load-undici.js';
 import { HttpTimeoutError, NetworkError } from '../errors.js';
 import {
   RETRYABLE_STATUSES,
   backoffDelay,
   isResendable,
+  isHeadersTimeout,
   isRetryableNetworkError,
   describeNetworkFailure,
   parseRetryAfter,
@@ -47,7 +50,13 @@ export interface HttpOptions {
   tls?: TlsOptions;
   /** Proxy URL, e.g. `http://proxy.corp:8080`. */
   proxy?: string;
-  /** Per-attempt time to get response headers, also the socket connect and body-idle timeout (default 30 000 ms). */
+  /**
+   * Per-attempt time to wait for response headers once the request is sent (the dispatcher's
+   * `headersTimeout`; {@link HttpTimeoutError} when it passes), also the socket connect timeout
+   * and the body-idle timeout (`bodyTimeout`). Default 30 000 ms. undici checks these timers
+   * about twice a second (one shared timer for all sockets, not one per request), so an attempt
+   * ends up to about a second after `timeoutMs`.
+   */
   timeoutMs?: number;
   retry?: HttpRetryOptions;
   /** Receives method + URL path of each request and retry; never headers, bodies or query strings. */
@@ -90,14 +99,34 @@ export interface HttpClient {
    * the signal's reason when `init.signal` aborted.
    */
   fetch(url: string | URL, init?: HttpRequestInit): Promise<Response>;
-  /** The underlying dispatcher, for libraries that take one (msal-node's network client). */
-  readonly dispatcher: Dispatcher;
-  /** Closes the sockets once pending requests finish; calling it again is harmless. */
+  /**
+   * The client's one undici dispatcher (TLS trust, proxy, socket timeouts), for a library that
+   * takes a dispatcher rather than a `fetch`. It is created, and undici loaded, on the first
+   * request or the first call of this method, so that importing `@o365/core` and serving tokens
+   * from the store never load undici; every call resolves to the same instance. Rejects with a
+   * {@link NetworkError} once the client is closed. The client's retries and per-attempt
+   * timeout error are not part of the dispatcher: they are {@link HttpClient.fetch}'s.
+   *
+   * @example
+   * ```ts
+   * import { fetch } from 'undici';
+   * const http = account.connection.httpClient;
+   * const res = await fetch(url, { dispatcher: await http.getDispatcher() }); // same TLS trust and proxy
+   * ```
+   */
+  getDispatcher(): Promise<Dispatcher>;
+  /** Closes the sockets once pending requests finish; calling it again is harmless. Later requests reject with a {@link NetworkError}. */
   close(): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_POLICY: RetryPolicy = { maxRetries: 3, maxDelayMs: 60_000, baseDelayMs: 500 };
+
+/** undici's fetch and the client's dispatcher, loaded together on the first request. */
+interface Transport {
+  dispatcher: Dispatcher;
+  fetch: (typeof Undici)['fetch'];
+}
 
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -129,34 +158,37 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
   if (!(Number.isInteger(policy.maxRetries) && policy.maxRetries >= 0 && policy.maxRetries <= 100)) {
     throw new RangeError(`retry.maxRetries must be an integer from 0 to 100, got ${String(policy.maxRetries)}`);
   }
+  checkProxy(options.proxy);
   const logger = options.logger ?? noopLogger;
+  // The default logger drops everything: do not build the data of per-request debug lines for it.
+  const debug = logger !== noopLogger;
   const sleep = options.sleep ?? realSleep;
-  const dispatcher = createDispatcher({
+  const dispatcherOptions = {
     ...(options.tls === undefined ? {} : { tls: options.tls }),
     ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
     timeoutMs,
-  });
+  };
 
-  async function fetchOnce(url: URL, init: RequestInit, userSignal: AbortSignal | undefined, method: string): Promise<Response> {
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), timeoutMs);
-    const signal = userSignal === undefined ? timeout.signal : AbortSignal.any([userSignal, timeout.signal]);
-    try {
-      return await undiciFetch(url, { ...init, signal, dispatcher });
-    } catch (error) {
-      if (timeout.signal.aborted && userSignal?.aborted !== true) {
-        throw new HttpTimeoutError(`${method} ${url.pathname} got no answer within ${timeoutMs} ms`, {
-          method,
-          path: url.pathname,
-          timeoutMs,
-          cause: error,
-        });
-      }
-      throw error;
-    } finally {
-      // Only the wait for headers is bounded here; a stalled body is caught by the dispatcher's bodyTimeout.
-      clearTimeout(timer);
-    }
+  // undici and the dispatcher are loaded on the first request (see load-undici.ts); once they
+  // are, requests read them from `transport` instead of awaiting a promise each time.
+  let transport: Transport | undefined;
+  let opening: Promise<Transport> | undefined;
+  let closing: Promise<void> | undefined;
+
+  function openTransport(): Promise<Transport> {
+    opening ??= Promise.all([createDispatcher(dispatcherOptions), loadUndici()]).then(([dispatcher, undici]) => {
+      transport = { dispatcher, fetch: undici.fetch };
+      return transport;
+    });
+    return opening;
+  }
+
+  function closedError(method?: string, path?: string): NetworkError {
+    const what = method === undefined ? 'the HTTP client' : `${method} ${path ?? ''}: the HTTP client`;
+    return new NetworkError(`${what} is closed`, {
+      ...(method === undefined ? {} : { method }),
+      ...(path === undefined ? {} : { path }),
+    });
   }
 
   async function waitBeforeRetry(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -180,31 +212,52 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
 
   async function fetchWithRetries(input: string | URL, init: HttpRequestInit = {}): Promise<Response> {
     const { idempotent, retry, signal, ...requestInit } = init;
-    const url = new URL(input);
-    const method = (requestInit.method ?? 'GET').toUpperCase();
+    // A URL the caller built (the Graph session does) is used as it is, not printed and parsed again.
+    const url = typeof input === 'string' ? new URL(input) : input;
+    const method = requestInit.method === undefined ? 'GET' : requestInit.method.toUpperCase();
     const path = url.pathname;
     const userSignal = signal ?? undefined;
     const resendable = retry !== false && isResendable(method, requestInit.body, idempotent);
     const maxAttempts = resendable ? policy.maxRetries + 1 : 1;
 
+    // Outside the retry loop's error handling: a dispatcher that cannot be built (a CA that is not
+    // PEM) is a configuration error to show as it is, not a network failure to retry.
+    const { dispatcher, fetch } = transport ?? (await openTransport());
+    // No timer of our own per attempt: the dispatcher's headersTimeout (= timeoutMs) already ends
+    // an attempt that gets no headers, and an AbortController + setTimeout per request cost ~5% of
+    // a keep-alive Graph GET. Only the caller's signal, when there is one, is passed.
+    const undiciInit: RequestInit = userSignal === undefined ? { ...requestInit, dispatcher } : { ...requestInit, signal: userSignal, dispatcher };
+
     for (let attempt = 1; ; attempt++) {
       userSignal?.throwIfAborted();
-      logger.debug('http request', { method, path, attempt });
+      if (closing !== undefined) throw closedError(method, path);
+      if (debug) logger.debug('http request', { method, path, attempt });
       let response: Response;
       try {
-        response = await fetchOnce(url, requestInit, userSignal, method);
+        response = await fetch(url, undiciInit);
       } catch (error) {
         if (userSignal?.aborted === true) throw userSignal.reason;
-        const retryable = error instanceof HttpTimeoutError || isRetryableNetworkError(error);
-        const reason = error instanceof HttpTimeoutError ? 'timeout' : describeNetworkFailure(error);
+        // undici refused the request as given (an invalid header name or value, a body on a GET)
+        // before sending anything: the caller's mistake, shown as it is rather than as a network
+        // failure. Network failures are TypeError('fetch failed') with the reason as `cause`.
+        if (error instanceof TypeError && error.cause === undefined) throw error;
+        const timedOut = isHeadersTimeout(error);
+        const retryable = timedOut || isRetryableNetworkError(error);
+        const reason = timedOut ? 'timeout' : describeNetworkFailure(error);
         if (retryable && attempt < maxAttempts) {
           const delayMs = backoffDelay(attempt - 1, policy);
           logger.warn('http retry', { method, path, attempt, reason, delayMs });
           await waitBeforeRetry(delayMs, userSignal);
           continue;
         }
-        if (error instanceof HttpTimeoutError) {
-          throw new HttpTimeoutError(error.message, { method, path, timeoutMs, attempts: attempt, cause: error.cause });
+        if (timedOut) {
+          throw new HttpTimeoutError(`${method} ${path} got no answer within ${timeoutMs} ms`, {
+            method,
+            path,
+            timeoutMs,
+            attempts: attempt,
+            cause: error,
+          });
         }
         throw new NetworkError(`${method} ${path} failed: ${reason} after ${attempt} attempt(s)`, {
           method,
@@ -231,16 +284,19 @@ export function createHttpClient(options: HttpOptions = {}): HttpClient {
           retryAfterMs,
         });
       }
-      logger.debug('http response', { method, path, status: response.status, attempt });
+      if (debug) logger.debug('http response', { method, path, status: response.status, attempt });
       return response;
     }
   }
 
-  let closing: Promise<void> | undefined;
   return {
     fetch: fetchWithRetries,
-    dispatcher,
-    // Idempotent: Account, Connection and tests may all close the same client.
-    close: () => (closing ??= dispatcher.close()),
+    getDispatcher: () =>
+      closing === undefined ? openTransport().then((t) => t.dispatcher) : Promise.reject(closedError()),
+    // Idempotent: Account, Connection and tests may all close the same client. A client that never
+    // sent a request has no dispatcher to close (and closing must not load undici).
+    close: () =>
+      (closing ??=
+        opening === undefined ? Promise.resolve() : opening.then((t) => t.dispatcher.close(), () => undefined)),
   };
 }

@@ -86,6 +86,14 @@ export function isRetryableNetworkError(error: unknown): boolean {
   return networkErrorCodes(error).some((code) => RETRYABLE_NETWORK_CODES.has(code));
 }
 
+/**
+ * Whether fetch failed because no response headers came within the dispatcher's `headersTimeout`
+ * (undici destroys the socket and rejects with `UND_ERR_HEADERS_TIMEOUT` in the cause chain).
+ */
+export function isHeadersTimeout(error: unknown): boolean {
+  return networkErrorCodes(error).includes('UND_ERR_HEADERS_TIMEOUT');
+}
+
 /** Short description of a network error for logs (codes only, never a message that might echo a URL). */
 export function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
