@@ -65,29 +65,23 @@ export function isLostRace(err: unknown): boolean {
   );
 }
 
+/** The gRPC statuses the backend explains in their own way; any other status is `other`. */
+const KIND_OF_STATUS: Readonly<Record<number, FirestoreFailure['kind']>> = {
+  [GrpcStatus.PERMISSION_DENIED]: 'permission-denied',
+  [GrpcStatus.UNAUTHENTICATED]: 'unauthenticated',
+  [GrpcStatus.NOT_FOUND]: 'not-found',
+  [GrpcStatus.UNAVAILABLE]: 'unreachable',
+  [GrpcStatus.DEADLINE_EXCEEDED]: 'unreachable',
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 'quota',
+  [GrpcStatus.INVALID_ARGUMENT]: 'invalid',
+};
+
 /** Sorts an error of the Firestore client into the cases the backend explains. */
 export function classifyFirestoreError(err: unknown): FirestoreFailure {
   if (err instanceof FirestoreDeadlineError) return { kind: 'timeout', code: 'TimeoutError' };
   const code = grpcCode(err);
   if (code !== undefined) {
-    const name = STATUS_NAMES[code] ?? `gRPC ${code}`;
-    switch (code) {
-      case GrpcStatus.PERMISSION_DENIED:
-        return { kind: 'permission-denied', code: name };
-      case GrpcStatus.UNAUTHENTICATED:
-        return { kind: 'unauthenticated', code: name };
-      case GrpcStatus.NOT_FOUND:
-        return { kind: 'not-found', code: name };
-      case GrpcStatus.UNAVAILABLE:
-      case GrpcStatus.DEADLINE_EXCEEDED:
-        return { kind: 'unreachable', code: name };
-      case GrpcStatus.RESOURCE_EXHAUSTED:
-        return { kind: 'quota', code: name };
-      case GrpcStatus.INVALID_ARGUMENT:
-        return { kind: 'invalid', code: name };
-      default:
-        return { kind: 'other', code: name };
-    }
+    return { kind: KIND_OF_STATUS[code] ?? 'other', code: STATUS_NAMES[code] ?? `gRPC ${code}` };
   }
   const message = err instanceof Error ? err.message : String(err);
   const name = err instanceof Error ? err.name : 'Error';

@@ -5,23 +5,13 @@ import {
   type Logger,
   type PartitionedTokenBackend,
 } from '@o365/core/backend';
-import {
-  closableView,
-  closeOwnedClient,
-  createOwnedClient,
-  describeClient,
-  describeServer,
-  passwordOf,
-  resolveUrl,
-  type AnyRedisClient,
-} from './redis-client.js';
-import { classifyRedisError, scrubError } from './redis-errors.js';
+import { closableView, type AnyRedisClient } from './redis-client.js';
+import { checkClientOptions, RedisConnection } from './redis-connection.js';
 import { checkKeyPrefix, redisKeys } from './redis-keys.js';
 import { RedisTokenBackend, type RedisTokenBackendOptions } from './redis-token-backend.js';
 
 const BACKEND = 'RedisPartitionedTokenBackend';
 const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Options of {@link RedisPartitionedTokenBackend}: those of {@link RedisTokenBackend} but `key`,
@@ -57,12 +47,9 @@ export type RedisPartitionedTokenBackendOptions = Omit<RedisTokenBackendOptions,
 export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
   /** The prefix of every partition's keys. */
   readonly keyPrefix: string;
-  readonly #client: AnyRedisClient;
+  readonly #redis: RedisConnection;
   readonly #shared: AnyRedisClient;
-  readonly #ownsClient: boolean;
-  readonly #server: string;
   readonly #settings: Omit<RedisTokenBackendOptions, 'key' | 'client' | 'url'>;
-  #closed = false;
 
   constructor(options: RedisPartitionedTokenBackendOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`${BACKEND}: options must be an object`);
@@ -70,34 +57,12 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
       throw new TypeError(`${BACKEND}: there is no key option; the partition key is given to partition(key)`);
     }
     const { client, url, logger, connectTimeoutMs, ...settings } = options;
-    if (client !== undefined && url !== undefined) throw new TypeError(`${BACKEND}: pass either client or url, not both`);
-    if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')) {
-      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() or createCluster() from 'redis')`);
-    }
+    checkClientOptions(BACKEND, client, url);
     this.keyPrefix = checkKeyPrefix(BACKEND, settings.keyPrefix);
     const log: Logger = logger ?? noopLogger;
-    if (client !== undefined) {
-      this.#client = client;
-      this.#ownsClient = false;
-      this.#server = describeClient(client);
-    } else {
-      const serverUrl = resolveUrl(BACKEND, url);
-      const password = passwordOf(serverUrl);
-      this.#server = describeServer(serverUrl);
-      this.#ownsClient = true;
-      if (connectTimeoutMs !== undefined && !(Number.isSafeInteger(connectTimeoutMs) && connectTimeoutMs >= 1)) {
-        throw new TypeError(`${BACKEND}: connectTimeoutMs must be an integer >= 1`);
-      }
-      this.#client = createOwnedClient({
-        url: serverUrl,
-        connectTimeoutMs: connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        onError: (error) => {
-          const failure = classifyRedisError(scrubError(error, password));
-          log.warn('Redis client error', { ...this.#identity(), code: failure.code, error: failure.message });
-        },
-      });
-    }
-    this.#shared = closableView(this.#client, () => this.#closed, BACKEND);
+    // connectTimeoutMs belongs to the client created from url (checked there), not to the partitions.
+    this.#redis = new RedisConnection(BACKEND, { client, url, connectTimeoutMs, logger: log, identity: () => this.#identity() });
+    this.#shared = closableView(this.#redis.client, () => this.#redis.closed, BACKEND);
     this.#settings = { ...settings, keyPrefix: this.keyPrefix, logger: log };
     // Checks the remaining options (ttlSeconds, timeouts) now rather than at the first partition.
     try {
@@ -110,7 +75,7 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
 
   /** `redis://host:port[/db]/${keyPrefix}{*}:data`: where the partitions live, never credentials. */
   get location(): string {
-    return `${this.#server}/${redisKeys(this.keyPrefix, '*').data}`;
+    return `${this.#redis.server}/${redisKeys(this.keyPrefix, '*').data}`;
   }
 
   /**
@@ -128,10 +93,8 @@ export class RedisPartitionedTokenBackend implements PartitionedTokenBackend {
    * Closes the client created from `url` (a client passed as `client` is left open); every
    * partition's calls reject with `TokenBackendError` afterwards. Idempotent.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsClient) await closeOwnedClient(this.#client);
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 
   toString(): string {

@@ -14,19 +14,9 @@ import {
   type StoredToken,
   type TokenBackend,
 } from '@o365/core/backend';
-import {
-  clientPassword,
-  closeOwnedClient,
-  createOwnedClient,
-  describeClient,
-  describeServer,
-  passwordOf,
-  resolveUrl,
-  type AnyRedisClient,
-  type RedisClientLike,
-  type RedisClusterLike,
-} from './redis-client.js';
+import type { RedisClientLike, RedisClusterLike } from './redis-client.js';
 import { RedisCommands } from './redis-commands.js';
+import { checkClientOptions, DEFAULT_CONNECT_TIMEOUT_MS, RedisConnection } from './redis-connection.js';
 import { adviceFor, classifyRedisError, scrubError, UnexpectedRedisValueError } from './redis-errors.js';
 import { checkKeyPrefix, DEFAULT_KEY, redisKeys } from './redis-keys.js';
 import { acquireLease, type LeaseFailure } from './redis-lock.js';
@@ -46,7 +36,6 @@ const inspectSymbol = Symbol.for('nodejs.util.inspect.custom');
 export const DEFAULT_TTL_SECONDS = 90 * 24 * 60 * 60;
 const DEFAULT_LOCK_LEASE_MS = 15_000;
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 
 /**
@@ -151,23 +140,16 @@ export class RedisTokenBackend implements TokenBackend {
   /** Expiry set on every save, in seconds; 0 when the cache never expires. */
   readonly ttlSeconds: number;
   // Private fields keep the client (whose options hold the password) out of util.inspect and JSON.
-  readonly #client: AnyRedisClient;
-  readonly #ownsClient: boolean;
+  readonly #redis: RedisConnection;
   readonly #commands: RedisCommands;
-  readonly #server: string;
-  readonly #password: string | undefined;
   readonly #logger: Logger;
   readonly #lockLeaseMs: number;
   readonly #lockTimeoutMs: number;
-  #closed = false;
 
   constructor(options: RedisTokenBackendOptions = {}) {
     if (options === null || typeof options !== 'object') throw new TypeError(`${BACKEND}: options must be an object`);
     const { client, url } = options;
-    if (client !== undefined && url !== undefined) throw new TypeError(`${BACKEND}: pass either client or url, not both`);
-    if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.sendCommand !== 'function')) {
-      throw new TypeError(`${BACKEND}: client must be a node-redis client (createClient() or createCluster() from 'redis')`);
-    }
+    checkClientOptions(BACKEND, client, url);
     this.key = checkName(options.key);
     this.keyPrefix = checkKeyPrefix(BACKEND, options.keyPrefix);
     const keys = redisKeys(this.keyPrefix, this.key);
@@ -180,31 +162,13 @@ export class RedisTokenBackend implements TokenBackend {
     const commandTimeoutMs = checkInteger('commandTimeoutMs', options.commandTimeoutMs, DEFAULT_COMMAND_TIMEOUT_MS, 1);
     this.#logger = options.logger ?? noopLogger;
 
-    if (client !== undefined) {
-      this.#client = client;
-      this.#ownsClient = false;
-      this.#server = describeClient(client);
-      this.#password = clientPassword(client);
-    } else {
-      const serverUrl = resolveUrl(BACKEND, url);
-      this.#server = describeServer(serverUrl);
-      this.#password = passwordOf(serverUrl);
-      this.#ownsClient = true;
-      this.#client = createOwnedClient({
-        url: serverUrl,
-        connectTimeoutMs,
-        onError: (error) => {
-          const failure = classifyRedisError(scrubError(error, this.#password));
-          this.#logger.warn('Redis client error', { ...this.#identity(), code: failure.code, error: failure.message });
-        },
-      });
-    }
-    this.#commands = new RedisCommands(this.#client, commandTimeoutMs, () => this.#closed);
+    this.#redis = new RedisConnection(BACKEND, { client, url, connectTimeoutMs, logger: this.#logger, identity: () => this.#identity() });
+    this.#commands = new RedisCommands(this.#redis.client, commandTimeoutMs, () => this.#redis.closed);
   }
 
   /** `redis://host:port[/db]/<dataKey>`, for messages and `TokenBackendError.location`; never credentials. */
   get location(): string {
-    return `${this.#server}/${this.dataKey}`;
+    return `${this.#redis.server}/${this.dataKey}`;
   }
 
   /**
@@ -311,10 +275,8 @@ export class RedisTokenBackend implements TokenBackend {
    * Closes the client the backend created from `url` (waiting for pending replies); a client passed
    * as `client` is left open. Afterwards every call rejects with `TokenBackendError`. Idempotent.
    */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#ownsClient) await closeOwnedClient(this.#client);
+  close(): Promise<void> {
+    return this.#redis.close();
   }
 
   toString(): string {
@@ -335,7 +297,7 @@ export class RedisTokenBackend implements TokenBackend {
   }
 
   #assertOpen(operation: string): void {
-    if (!this.#closed) return;
+    if (!this.#redis.closed) return;
     throw new TokenBackendError(`${BACKEND} (${this.location}): cannot ${operation}: the backend was closed`, {
       ...this.#identity(),
       cause: new Error('closed'),
@@ -353,10 +315,10 @@ export class RedisTokenBackend implements TokenBackend {
   }
 
   #error(operation: 'load' | 'save' | 'delete' | 'take the lock' | 'release the lock', error: unknown): TokenBackendError {
-    const cause = scrubError(error, this.#password);
+    const cause = scrubError(error, this.#redis.password);
     const failure = classifyRedisError(cause);
     const key = operation.endsWith('lock') ? this.lockKey : this.dataKey;
-    const advice = adviceFor(failure, this.#server, key);
+    const advice = adviceFor(failure, this.#redis.server, key);
     return toBackendError(cause, this.#identity(), `could not ${operation} ${key}`, advice === undefined ? {} : { advice });
   }
 

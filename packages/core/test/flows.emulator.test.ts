@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startEmulator, type Emulator } from '@o365/emulator';
+import { EmulatorBrowser, startEmulator, type Emulator } from '@o365/emulator';
 import { Account, type AccountOptions } from '../src/account.js';
-import { signInThroughForm, completeDeviceLogin } from './support/emulator-sign-in.js';
 import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
 import { AuthenticationError, InteractionRequiredError, InvalidCredentialsError } from '../src/errors.js';
-import { createHttpClient, type HttpClient } from '../src/http/http-client.js';
 import { MSGraphProtocol } from '../src/protocol.js';
 import type { AuthorizationFlow } from '../src/connection.js';
 
 describe('sign-in flows against the emulator', () => {
   let emu: Emulator;
-  let browser: HttpClient;
+  let browser: EmulatorBrowser;
   const accounts: Account[] = [];
   const track = (a: Account): Account => {
     accounts.push(a);
@@ -29,12 +27,11 @@ describe('sign-in flows against the emulator', () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ deviceCodeInterval: 1 });
-    browser = createHttpClient({ tls: { ca: emu.ca }, retry: { maxRetries: 0 } });
+    browser = new EmulatorBrowser(emu);
   });
 
   afterAll(async () => {
     await Promise.all(accounts.map((a) => a.close()));
-    await browser?.close();
     await emu?.stop();
   });
 
@@ -46,7 +43,7 @@ describe('sign-in flows against the emulator', () => {
         requestedScopes: ['basic'],
         handleConsent: async (url) => {
           seen.push(url);
-          return signInThroughForm(browser, url, user());
+          return browser.signIn(url, user());
         },
       });
       expect(ok).toBe(true);
@@ -66,7 +63,7 @@ describe('sign-in flows against the emulator', () => {
           output: (text) => printed.push(text),
           input: async () => {
             const url = /https:\/\/\S+/.exec(printed.join('\n'))![0];
-            return signInThroughForm(browser, url, user());
+            return browser.signIn(url, user());
           },
         }),
       );
@@ -85,7 +82,7 @@ describe('sign-in flows against the emulator', () => {
     it('Cancel on the sign-in page comes back as error= and is a typed error', async () => {
       const account = track(new Account([emu.defaults.publicClientId], options({ authFlowType: 'public' })));
       const error = await account
-        .authenticate({ handleConsent: (url) => signInThroughForm(browser, url, { ...user(), action: 'cancel' }) })
+        .authenticate({ handleConsent: (url) => browser.cancelSignIn(url) })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect((error as AuthenticationError).error).toBe('access_denied');
@@ -116,7 +113,7 @@ describe('sign-in flows against the emulator', () => {
       const ok = await account.authenticate({
         redirectUri: 'http://localhost',
         handleConsent: async (url) => {
-          const redirected = await signInThroughForm(browser, url, user());
+          const redirected = await browser.signIn(url, user());
           // Play the browser: follow the redirect to the loopback server.
           const target = new URL(redirected);
           expect(target.hostname).toBe('localhost');
@@ -147,7 +144,7 @@ describe('sign-in flows against the emulator', () => {
       const { url, flow } = await account.getAuthorizationUrl(['basic'], { redirectUri, loginHint: emu.defaults.username });
       const stored = JSON.parse(JSON.stringify(flow)) as AuthorizationFlow;
       expect(stored.codeVerifier.length).toBeGreaterThan(40);
-      const redirected = await signInThroughForm(browser, url, user());
+      const redirected = await browser.signIn(url, user());
 
       // A second Account (another request of the web app) finishes the flow.
       const later = track(new Account([emu.defaults.clientId, emu.defaults.clientSecret], options()));
@@ -159,7 +156,7 @@ describe('sign-in flows against the emulator', () => {
       const account = track(new Account([emu.defaults.clientId, emu.defaults.clientSecret], options()));
       const redirectUri = 'http://localhost:5000/callback';
       const { url, flow } = await account.getAuthorizationUrl(['basic'], { redirectUri });
-      const redirected = new URL(await signInThroughForm(browser, url, user()));
+      const redirected = new URL(await browser.signIn(url, user()));
 
       const wrongState = new URL(redirected);
       wrongState.searchParams.set('state', 'forged');
@@ -205,7 +202,7 @@ describe('sign-in flows against the emulator', () => {
       const ok = await account.authenticate({
         deviceCodeCallback: (info) => {
           shown = info.message;
-          void completeDeviceLogin(browser, info.verificationUri, info.userCode, user());
+          void browser.completeDeviceLogin(info.verificationUri, info.userCode, user());
         },
       });
       expect(ok).toBe(true);
@@ -218,7 +215,7 @@ describe('sign-in flows against the emulator', () => {
       const account = track(new Account([emu.defaults.publicClientId], options({ authFlowType: 'device', tokenBackend: backend })));
       const ok = await account.authenticate({
         deviceCodeCallback: (info) => {
-          void completeDeviceLogin(browser, info.verificationUri, info.userCode, { ...user(), action: 'cancel' });
+          void browser.declineDeviceLogin(info.verificationUri, info.userCode);
         },
       });
       expect(ok).toBe(false);

@@ -1,16 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DEFAULT_IDS, startEmulator, type Emulator } from '@o365/emulator';
+import { DEFAULT_IDS, EmulatorBrowser, startEmulator, type Emulator } from '@o365/emulator';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { Account, type AccountOptions } from '../src/account.js';
 import type { Credentials } from '../src/auth/credentials.js';
-import { completeDeviceLogin, signInThroughForm } from './support/emulator-sign-in.js';
 import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
 import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
 import type { TokenBackend } from '../src/backends/token-backend.js';
-import { createHttpClient, type HttpClient } from '../src/http/http-client.js';
 import type { Logger } from '../src/logger.js';
 import { MSGraphProtocol } from '../src/protocol.js';
 
@@ -21,7 +19,7 @@ import { MSGraphProtocol } from '../src/protocol.js';
  */
 describe('no secret, token or code in logs, errors or inspect output', () => {
   let emu: Emulator;
-  let browser: HttpClient;
+  let browser: EmulatorBrowser;
   const logged: string[] = [];
   const thrown: unknown[] = [];
   const secrets = new Set<string>();
@@ -62,14 +60,13 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
 
   beforeAll(async () => {
     emu = await startEmulator({ deviceCodeInterval: 1 });
-    browser = createHttpClient({ tls: { ca: emu.ca } });
+    browser = new EmulatorBrowser(emu);
     secrets.add(emu.defaults.clientSecret);
     secrets.add(emu.defaults.password);
   });
 
   afterAll(async () => {
     await Promise.all(accounts.map((a) => a.close()));
-    await browser?.close();
     await emu?.stop();
   });
 
@@ -103,7 +100,7 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     const b3 = new MemoryTokenBackend();
     const web = make([emu.defaults.clientId, emu.defaults.clientSecret], { tokenBackend: b3 });
     const { url, flow } = await web.getAuthorizationUrl(['basic'], { redirectUri: 'http://localhost:5000/cb' });
-    const redirected = await signInThroughForm(browser, url, { username: emu.defaults.username, password: emu.defaults.password });
+    const redirected = await browser.signIn(url, { username: emu.defaults.username, password: emu.defaults.password });
     secrets.add(new URL(redirected).searchParams.get('code')!);
     secrets.add(flow.codeVerifier);
     await web.requestToken(redirected, { flow });
@@ -117,7 +114,7 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     await device.authenticate({
       deviceCodeCallback: (info) => {
         secrets.add(info.userCode);
-        void completeDeviceLogin(browser, info.verificationUri, info.userCode, {
+        void browser.completeDeviceLogin(info.verificationUri, info.userCode, {
           username: emu.defaults.username,
           password: emu.defaults.password,
         });
@@ -155,7 +152,7 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     const consoleFlow = make([emu.defaults.clientId, emu.defaults.clientSecret], { tokenBackend: b1 });
     await consoleFlow.authenticate({
       handleConsent: async (url) => {
-        const redirected = await signInThroughForm(browser, url, user);
+        const redirected = await browser.signIn(url, user);
         secrets.add(new URL(redirected).searchParams.get('code')!);
         return redirected;
       },
@@ -168,7 +165,7 @@ describe('no secret, token or code in logs, errors or inspect output', () => {
     await loopback.authenticate({
       redirectUri: 'http://localhost',
       handleConsent: async (url) => {
-        const target = new URL(await signInThroughForm(browser, url, user));
+        const target = new URL(await browser.signIn(url, user));
         secrets.add(target.searchParams.get('code')!);
         target.hostname = '127.0.0.1';
         await (await fetch(target)).text();

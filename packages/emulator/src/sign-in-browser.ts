@@ -80,14 +80,23 @@ export class EmulatorBrowser {
    * redirect the browser would follow: the app's `redirect_uri` with `code` and `state` (or
    * `error`). It does not visit that address; {@link EmulatorBrowser.visit} does.
    */
-  async signIn(authorizeUrl: string, credentials: SignInCredentials): Promise<string> {
-    const page = await this.#get(authorizeUrl);
-    // An existing session or prompt=none answers with the redirect straight away.
-    if (page.location !== undefined) return new URL(page.location, authorizeUrl).href;
-    const form = this.#form(page, 'sign-in');
-    const answer = await this.#completeSignIn(form, credentials);
-    if (answer.location === undefined) throw this.#failure(answer, 'the sign-in did not redirect');
-    return new URL(answer.location, authorizeUrl).href;
+  signIn(authorizeUrl: string, credentials: SignInCredentials): Promise<string> {
+    return this.#onAuthorizePage(authorizeUrl, (form) => this.#completeSignIn(form, credentials));
+  }
+
+  /**
+   * Opens an authorize URL and presses Cancel instead of signing in, as a person who declines
+   * would. Resolves with the redirect the browser would follow: the app's `redirect_uri` with
+   * `error=access_denied` (AADSTS65004) and `state`.
+   *
+   * @example
+   * ```ts
+   * const redirected = new URL(await browser.cancelSignIn(authorizeUrl));
+   * redirected.searchParams.get('error'); // 'access_denied'
+   * ```
+   */
+  cancelSignIn(authorizeUrl: string): Promise<string> {
+    return this.#onAuthorizePage(authorizeUrl, (form) => this.#cancel(form));
   }
 
   /**
@@ -95,12 +104,24 @@ export class EmulatorBrowser {
    * signs in. Resolves when the page confirms; the polling application then gets its tokens.
    */
   async completeDeviceLogin(verificationUri: string, userCode: string, credentials: SignInCredentials): Promise<void> {
-    const codePage = await this.#get(verificationUri);
-    const codeForm = this.#form(codePage, 'device-login');
-    const signInPage = await this.#post(codeForm.action, { ...codeForm.fields, otc: userCode, action: 'next' });
-    if (pageError(signInPage.body) !== undefined) throw this.#failure(signInPage, 'the device code was not accepted');
-    const answer = await this.#completeSignIn(this.#form(signInPage, 'device-login sign-in'), credentials);
+    const answer = await this.#completeSignIn(await this.#enterDeviceCode(verificationUri, userCode), credentials);
     if (answer.status !== 200 || pageError(answer.body) !== undefined) throw this.#failure(answer, 'the device login was not completed');
+  }
+
+  /**
+   * Enters `userCode` on the device-login page and presses Cancel on the sign-in form that
+   * follows, as a person who declines on their phone would. Resolves when the page confirms; the
+   * polling application then gets `authorization_declined`.
+   *
+   * @example
+   * ```ts
+   * // in your deviceCodeCallback
+   * await browser.declineDeviceLogin(info.verificationUri, info.userCode);
+   * ```
+   */
+  async declineDeviceLogin(verificationUri: string, userCode: string): Promise<void> {
+    const answer = await this.#cancel(await this.#enterDeviceCode(verificationUri, userCode));
+    if (answer.status !== 200 || pageError(answer.body) !== undefined) throw this.#failure(answer, 'the device login was not declined');
   }
 
   /**
@@ -114,6 +135,28 @@ export class EmulatorBrowser {
     }
     if (target.hostname === 'localhost') target.hostname = '127.0.0.1';
     return (await this.#send(target, 'GET')).status;
+  }
+
+  /** Opens the authorize page and answers its form with `answer`; resolves with the redirect. */
+  async #onAuthorizePage(authorizeUrl: string, answerForm: (form: Form) => Promise<Page>): Promise<string> {
+    const page = await this.#get(authorizeUrl);
+    // An existing session or prompt=none answers with the redirect straight away.
+    if (page.location !== undefined) return new URL(page.location, authorizeUrl).href;
+    const answer = await answerForm(this.#form(page, 'sign-in'));
+    if (answer.location === undefined) throw this.#failure(answer, 'the sign-in did not redirect');
+    return new URL(answer.location, authorizeUrl).href;
+  }
+
+  /** Enters the user code on the device-login page; resolves with the sign-in form that follows. */
+  async #enterDeviceCode(verificationUri: string, userCode: string): Promise<Form> {
+    const codeForm = this.#form(await this.#get(verificationUri), 'device-login');
+    const signInPage = await this.#post(codeForm.action, { ...codeForm.fields, otc: userCode, action: 'next' });
+    if (pageError(signInPage.body) !== undefined) throw this.#failure(signInPage, 'the device code was not accepted');
+    return this.#form(signInPage, 'device-login sign-in');
+  }
+
+  #cancel(form: Form): Promise<Page> {
+    return this.#post(form.action, { ...form.fields, action: 'cancel' });
   }
 
   async #completeSignIn(form: Form, credentials: SignInCredentials): Promise<Page> {

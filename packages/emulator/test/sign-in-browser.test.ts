@@ -71,6 +71,14 @@ describe('EmulatorBrowser.signIn', () => {
     expect((error as SignInPageError).message).not.toContain('Wr0ng-Passw0rd!');
   });
 
+  it('cancelSignIn presses Cancel: the redirect carries access_denied and the state, no code', async () => {
+    const { url } = await authorizeUrl(publicApp(), ['User.Read']);
+    const redirected = new URL(await browser.cancelSignIn(url));
+    expect(redirected.searchParams.get('code')).toBeNull();
+    expect(redirected.searchParams.get('error')).toBe('access_denied');
+    expect(redirected.searchParams.get('state')).toBe('s-1');
+  });
+
   it('refuses a URL that is not the emulator', async () => {
     await expect(browser.signIn('https://example.invalid/authorize', { username: 'a', password: 'b' })).rejects.toThrow(SignInPageError);
   });
@@ -100,10 +108,26 @@ describe('EmulatorBrowser.completeDeviceLogin', () => {
     expect(result?.account?.username).toBe(emu.defaults.username);
   });
 
+  it('declineDeviceLogin presses Cancel: msal-node polling ends with authorization_declined', async () => {
+    let page: Promise<void> | undefined;
+    const error = await publicApp()
+      .acquireTokenByDeviceCode({
+        scopes: ['User.Read'],
+        deviceCodeCallback: (info) => {
+          page = browser.declineDeviceLogin(info.verificationUri, info.userCode);
+        },
+      })
+      .catch((e: unknown) => e);
+    await page;
+    // msal-node reports the token endpoint's 400 as post_request_failed, with the server's error in the message.
+    expect(error).toMatchObject({ errorCode: 'post_request_failed', errorMessage: expect.stringContaining('authorization_declined') });
+  });
+
   it('a wrong code ends in SignInPageError', async () => {
     await expect(
       browser.completeDeviceLogin(`${emu.url}/devicelogin`, 'NOTACODE', { username: emu.defaults.username, password: emu.defaults.password }),
     ).rejects.toThrow(SignInPageError);
+    await expect(browser.declineDeviceLogin(`${emu.url}/devicelogin`, 'NOTACODE')).rejects.toThrow(SignInPageError);
   });
 });
 

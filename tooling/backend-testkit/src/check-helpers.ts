@@ -155,6 +155,22 @@ export async function loadStored(
   return stored;
 }
 
+/**
+ * Loads through `backend` (checking the `{ data, version }` shape, as {@link loadStored}) and fails
+ * the check with `failure` unless it is `expected`, data and version both: what a save left, or
+ * what a rejected write must not have changed.
+ */
+export async function checkStored(
+  checkId: string,
+  backend: TokenBackend,
+  expected: { data: string; version: string },
+  what: string,
+  failure: string,
+): Promise<void> {
+  const stored = await loadStored(checkId, backend, what);
+  check(checkId, stored?.data === expected.data && stored.version === expected.version, failure);
+}
+
 export async function saveVersion(
   checkId: string,
   backend: TokenBackend,

@@ -2,6 +2,7 @@
 import { ConformanceError } from './conformance-error.js';
 import {
   check,
+  checkStored,
   describeError,
   describeValue,
   loadStored,
@@ -114,12 +115,7 @@ export const deleteIdempotent: ConformanceCheck = {
         'load() from another instance after delete() did not return undefined',
       );
       const version = await saveVersion(id, backend, '{"n":2}', 'save after delete');
-      const stored = await loadStored(id, backend, 'load after re-save');
-      check(
-        id,
-        stored?.data === '{"n":2}' && stored.version === version,
-        'save() after delete() was not read back',
-      );
+      await checkStored(id, backend, { data: '{"n":2}', version }, 'load after re-save', 'save() after delete() was not read back');
     });
   },
 };

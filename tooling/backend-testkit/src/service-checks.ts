@@ -2,9 +2,9 @@
 import {
   assertNoDataLeak,
   check,
+  checkStored,
   describeError,
   isBackendError,
-  loadStored,
   open,
   rejection,
   saveVersion,
@@ -87,10 +87,11 @@ export const dataLimit: ConformanceCheck = {
       const big = makeLargeData((options.dataLimit?.maxDataBytes ?? 0) + 4096);
       const error = await rejection(id, 'a save over the declared limit', () => backend.save(big));
       check(id, isBackendError(error), `expected TokenBackendError, got ${describeError(error)}`);
-      const stored = await loadStored(id, await open(options, key), 'load after the rejected save');
-      check(
+      await checkStored(
         id,
-        stored?.data === '{"small":true}' && stored.version === v1,
+        await open(options, key),
+        { data: '{"small":true}', version: v1 },
+        'load after the rejected save',
         'the rejected save changed the stored copy',
       );
     });

@@ -6,6 +6,7 @@ import type { TokenBackendConformanceOptions } from './conformance-options.js';
 import {
   assertNoDataLeak,
   check,
+  checkStored,
   describeError,
   isConflictError,
   loadStored,
@@ -130,10 +131,11 @@ export const createOnlyRejected: ConformanceCheck = {
         (async () => (await open(options, key)).save('{"first":false}', { expectedVersion: null }))(),
       );
       check(id, isConflictError(error), `expected TokenCacheConflictError, got ${describeError(error)}`);
-      const stored = await loadStored(id, await open(options, key), 'load after the rejected create');
-      check(
+      await checkStored(
         id,
-        stored?.data === '{"first":true}' && stored.version === v1,
+        await open(options, key),
+        { data: '{"first":true}', version: v1 },
+        'load after the rejected create',
         'the rejected create-only save changed the stored data',
       );
     });
@@ -156,10 +158,11 @@ export const createOnlyAccepted: ConformanceCheck = {
         'create-only save on a never-written key',
         null,
       );
-      const stored = await loadStored(id, await open(options, key), 'load after create');
-      check(
+      await checkStored(
         id,
-        stored?.data === '{"created":1}' && stored.version === v1,
+        await open(options, key),
+        { data: '{"created":1}', version: v1 },
+        'load after create',
         'the create-only save was not read back with its version',
       );
       await backend.delete();

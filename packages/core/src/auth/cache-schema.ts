@@ -25,6 +25,15 @@ export const MAX_FIELD_LENGTH = 65_536;
 
 type FieldKind = 'string' | 'optional-string' | 'nullable-string' | 'timestamp' | 'optional-timestamp';
 
+// The fields every credential (access, refresh and id token) has: MSAL's CredentialEntity.
+const CREDENTIAL: Readonly<Record<string, FieldKind>> = {
+  home_account_id: 'nullable-string',
+  environment: 'string',
+  credential_type: 'string',
+  client_id: 'string',
+  secret: 'string',
+};
+
 // Fields whose type is checked, per section. `nullable-string`: MSAL Python writes `null` there
 // (e.g. `home_account_id` of an app-only token). Timestamps are epoch seconds, stored as strings by
 // every MSAL, accepted as numbers too.
@@ -40,11 +49,7 @@ const SHAPES: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> = {
     client_info: 'optional-string',
   },
   AccessToken: {
-    home_account_id: 'nullable-string',
-    environment: 'string',
-    credential_type: 'string',
-    client_id: 'string',
-    secret: 'string',
+    ...CREDENTIAL,
     realm: 'optional-string',
     target: 'optional-string',
     token_type: 'optional-string',
@@ -54,19 +59,11 @@ const SHAPES: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> = {
     refresh_on: 'optional-timestamp',
   },
   RefreshToken: {
-    home_account_id: 'nullable-string',
-    environment: 'string',
-    credential_type: 'string',
-    client_id: 'string',
-    secret: 'string',
+    ...CREDENTIAL,
     family_id: 'optional-string',
   },
   IdToken: {
-    home_account_id: 'nullable-string',
-    environment: 'string',
-    credential_type: 'string',
-    client_id: 'string',
-    secret: 'string',
+    ...CREDENTIAL,
     realm: 'optional-string',
   },
   AppMetadata: {

@@ -5,7 +5,9 @@ import { TokenBackendError } from '../errors.js';
 import { noopLogger, type Logger } from '../logger.js';
 import { AsyncMutex } from './async-mutex.js';
 import { assertExpectedVersion, assertSaveData, type BackendIdentity } from './backend-contract.js';
-import { DEFAULT_STALE_LOCK_MS, LockFile, errorCode, hostTag, openRegularFile, taggedPidIsDead } from './lock-file.js';
+import { DEFAULT_STALE_LOCK_MS, LockFile } from './lock-file.js';
+import { hostTag, taggedPidIsDead } from './lock-holder.js';
+import { errorCode, openRegularFile } from './regular-file.js';
 import type { LockOptions, ReleaseLock, SaveOptions, StoredToken, TokenBackend } from './token-backend.js';
 
 const BACKEND = 'FileSystemTokenBackend';

@@ -1,10 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { constants, promises as fs, readlinkSync } from 'node:fs';
-import os from 'node:os';
+import { promises as fs } from 'node:fs';
 import { TokenBackendError } from '../errors.js';
 import { noopLogger, type Logger } from '../logger.js';
 import { AsyncMutex } from './async-mutex.js';
 import type { BackendIdentity } from './backend-contract.js';
+import { currentHolder, diedHere, parseBreakRecord, parseHolderText, processOf, type BreakRecord, type LockHolder } from './lock-holder.js';
+import { createExclusive, errorCode, openRegularFile } from './regular-file.js';
+
+// Who holds a lock and whether it is gone lives in lock-holder.ts, the file-system primitives in
+// regular-file.ts; this file is the lock protocol. hostTag is re-exported for the file backend's tests.
+export { hostTag } from './lock-holder.js';
 
 /** Default of {@link LockFileOptions.staleMs}. Holders refresh their lock every third of it. */
 export const DEFAULT_STALE_LOCK_MS = 10_000;
@@ -16,33 +20,6 @@ const UNREADABLE_GRACE_MS = 2_000;
 /** Breaking takes milliseconds; a break file of a breaker we cannot judge by pid (another host) is dead past this. */
 const ABANDONED_BREAK_MS = 5_000;
 const MAX_POLL_DELAY_MS = 250;
-
-// O_NOFOLLOW and O_NONBLOCK do not exist on Windows, where FIFOs cannot sit at a path anyway.
-const OPEN_REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-
-/**
- * Who holds a lock file, or who is breaking one: pid, host and pid namespace, so that a process on
- * the same host can tell at once that the holder is gone.
- *
- * @example
- * ```ts
- * const holder: LockHolder = { pid: 4242, hostname: 'web-1', createdAt: new Date().toISOString(), id: 'a1b2' };
- * ```
- */
-export interface LockHolder {
-  pid: number;
-  hostname: string;
-  /** The holder's pid namespace (Linux), so containers sharing a host name never judge each other's pids. */
-  pidNamespace?: string;
-  createdAt: string;
-  /** Random id, so a holder only ever removes its own file. */
-  id: string;
-}
-
-/** What a break file holds: the breaker, and the holder whose lock it is breaking. */
-interface BreakRecord extends LockHolder {
-  holder?: Pick<LockHolder, 'pid' | 'hostname' | 'pidNamespace'>;
-}
 
 interface Observation<T> {
   info?: T;
@@ -86,171 +63,13 @@ export interface LockFileOptions {
 /** Same-process waiters queue here before polling the lock file, keyed by lock file path. */
 const processMutexes = new Map<string, AsyncMutex>();
 
-/**
- * The error code of a Node.js system error (`ENOENT`, `EACCES`), if it has one.
- *
- * @example
- * ```ts
- * if (errorCode(error) === 'ENOENT') return undefined;
- * ```
- */
-export function errorCode(error: unknown): string | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : undefined;
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-let ownPidNamespace: string | undefined | null = null;
-/** This process's pid namespace on Linux (`pid:[4026531836]`), undefined elsewhere. */
-function pidNamespace(): string | undefined {
-  if (ownPidNamespace === null) {
-    try {
-      ownPidNamespace = readlinkSync('/proc/self/ns/pid');
-    } catch {
-      ownPidNamespace = undefined;
-    }
-  }
-  return ownPidNamespace;
-}
-
-/**
- * A short tag of this host and pid namespace, for names of files that carry a pid (temp
- * files): a pid in such a name is judged only by processes with the same tag.
- *
- * @example
- * ```ts
- * const tmp = `.${name}.${process.pid}.${hostTag()}.${randomBytes(6).toString('hex')}.tmp`;
- * ```
- */
-export function hostTag(): string {
-  return createHash('sha256')
-    .update(`${os.hostname()}\0${pidNamespace() ?? ''}`)
-    .digest('hex')
-    .slice(0, 8);
-}
-
-/** Whether a process with this pid runs on this host. EPERM means it exists but belongs to someone else. */
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errorCode(error) !== 'ESRCH';
-  }
-}
-
-/**
- * Whether a process ran on this host, in this pid namespace, and is gone. Never true for this
- * process, nor for a pid recorded on another host (a pid says nothing there).
- *
- * @example
- * ```ts
- * if (diedHere({ pid: 4242, hostname: os.hostname() })) await removeTempFilesOf(4242);
- * ```
- */
-export function diedHere(who: Pick<LockHolder, 'pid' | 'hostname' | 'pidNamespace'>): boolean {
-  if (who.hostname !== os.hostname() || who.pidNamespace !== pidNamespace()) return false;
-  return Number.isSafeInteger(who.pid) && who.pid > 0 && who.pid !== process.pid && !processIsAlive(who.pid);
-}
-
-/**
- * Whether a pid taken from a file name tagged with {@link hostTag} belongs to a process that is
- * gone.
- *
- * @example
- * ```ts
- * if (taggedPidIsDead(4242, tagFromName)) await fs.rm(tempFile, { force: true });
- * ```
- */
-export function taggedPidIsDead(pid: number, tag: string): boolean {
-  return tag === hostTag() && Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && !processIsAlive(pid);
-}
-
-function me(): LockHolder {
-  const ns = pidNamespace();
-  return {
-    pid: process.pid,
-    hostname: os.hostname(),
-    ...(ns !== undefined ? { pidNamespace: ns } : {}),
-    createdAt: new Date().toISOString(),
-    id: randomBytes(12).toString('hex'),
-  };
-}
-
-function parseHolder(value: unknown): LockHolder | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const v = value as Record<string, unknown>;
-  if (typeof v.pid !== 'number' || typeof v.hostname !== 'string' || typeof v.id !== 'string') return undefined;
-  return {
-    pid: v.pid,
-    hostname: v.hostname,
-    id: v.id,
-    createdAt: typeof v.createdAt === 'string' ? v.createdAt : '',
-    ...(typeof v.pidNamespace === 'string' ? { pidNamespace: v.pidNamespace } : {}),
-  };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseBreakRecord(text: string): BreakRecord | undefined {
-  const value = parseJson(text);
-  const breaker = parseHolder(value);
-  if (!breaker) return undefined;
-  const holder = parseHolder({ id: '', ...((value as { holder?: object }).holder ?? {}) });
-  return holder ? { ...breaker, holder: { pid: holder.pid, hostname: holder.hostname, ...(holder.pidNamespace ? { pidNamespace: holder.pidNamespace } : {}) } } : breaker;
-}
-
-/**
- * Opens a file for reading only if it is a regular file: a symbolic link is refused (not
- * followed), and a FIFO or device is opened without blocking and then refused, so reading a
- * hostile path never hangs. Resolves `undefined` when nothing is there.
- *
- * @example
- * ```ts
- * const handle = await openRegularFile(file, (what) => new TokenBackendError(`${file} is ${what}`, { backend }));
- * if (handle) try { return await handle.readFile(); } finally { await handle.close(); }
- * ```
- */
-export async function openRegularFile(
-  file: string,
-  refuse: (what: string, cause?: unknown) => Error,
-): Promise<fs.FileHandle | undefined> {
-  let handle: fs.FileHandle;
-  try {
-    // lstat first: a FIFO or device is refused before open, which then only guards against a swap.
-    const link = await fs.lstat(file);
-    if (!link.isFile()) throw refuse(kindOf(link));
-    handle = await fs.open(file, OPEN_REGULAR_FLAGS);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    if (errorCode(error) === 'ELOOP') throw refuse('a symbolic link', error);
-    throw error;
-  }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw refuse(kindOf(stat));
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    throw error;
-  }
-  return handle;
-}
-
-function kindOf(stat: { isDirectory(): boolean; isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean }): string {
-  if (stat.isDirectory()) return 'a directory';
-  if (stat.isSymbolicLink()) return 'a symbolic link';
-  if (stat.isFIFO()) return 'a FIFO (named pipe)';
-  if (stat.isSocket()) return 'a socket';
-  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'a device';
-  return 'not a regular file';
+/** Whether a file is still the one observed earlier: same inode, mtime and holder id. */
+function unchanged(now: Observation<{ id: string }>, seen: Observation<{ id: string }>): boolean {
+  return now.ino === seen.ino && now.mtimeMs === seen.mtimeMs && now.info?.id === seen.info?.id;
 }
 
 /**
@@ -362,7 +181,7 @@ export class LockFile {
     let delay = 5;
     let last: Observation<LockHolder> | undefined;
     for (;;) {
-      const info = me();
+      const info = currentHolder();
       if (await this.#createWith(this.path, info, 'the lock file')) return info.id;
       const seen = await this.#observe(this.path, parseHolderText);
       if (seen !== undefined) last = seen;
@@ -378,24 +197,8 @@ export class LockFile {
   }
 
   /** Creates `file` with `O_EXCL` holding `content`; false when it exists. */
-  async #createWith(file: string, content: object, what: string): Promise<boolean> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(file, 'wx', 0o600);
-    } catch (error) {
-      if (errorCode(error) === 'EEXIST') return false;
-      throw this.#error(`cannot create ${what} ${file}`, error);
-    }
-    try {
-      await handle.writeFile(JSON.stringify(content));
-    } catch (error) {
-      // An empty file would block the others for the grace period: take it back.
-      await handle.close().catch(() => undefined);
-      await fs.rm(file, { force: true });
-      throw this.#error(`cannot write ${what} ${file}`, error);
-    }
-    await handle.close();
-    return true;
+  #createWith(file: string, content: object, what: string): Promise<boolean> {
+    return createExclusive(file, content, (step, cause) => this.#error(`cannot ${step} ${what} ${file}`, cause));
   }
 
   async #observe<T>(file: string, parse: (text: string) => T | undefined): Promise<Observation<T> | undefined> {
@@ -431,13 +234,10 @@ export class LockFile {
    * lock that a third one has just taken.
    */
   async #breakStale(stale: Observation<LockHolder>): Promise<boolean> {
-    const holder = stale.info ? { pid: stale.info.pid, hostname: stale.info.hostname, ...(stale.info.pidNamespace ? { pidNamespace: stale.info.pidNamespace } : {}) } : undefined;
-    const record: BreakRecord = { ...me(), ...(holder ? { holder } : {}) };
+    const holder = stale.info ? processOf(stale.info) : undefined;
+    const record: BreakRecord = { ...currentHolder(), ...(holder ? { holder } : {}) };
     if (!(await this.#createWith(this.breakPath, record, 'the break file'))) return this.#onBusyBreak();
-    try {
-      const now = await this.#observe(this.path, parseHolderText);
-      if (now === undefined) return true;
-      if (now.ino !== stale.ino || now.mtimeMs !== stale.mtimeMs || now.info?.id !== stale.info?.id) return false;
+    return this.#removeIfUnchanged(this.path, parseHolderText, stale, this.breakPath, 'lock file', async () => {
       await fs.unlink(this.path);
       if (holder && diedHere(holder)) await this.#cleanUpAfter(holder.pid);
       this.#logger.warn(`${this.#owner.backend}: broke an abandoned lock file`, {
@@ -446,13 +246,34 @@ export class LockFile {
         holderHost: stale.info?.hostname,
         lockedAt: stale.info?.createdAt,
       });
+    });
+  }
+
+  /**
+   * Under the guard file `guard` (created by the caller, removed here in every case), runs
+   * `remove` if `file` is still the one observed as `seen`. True when `file` is gone (removed
+   * here or by someone else), false when it changed meanwhile.
+   */
+  async #removeIfUnchanged<T extends { id: string }>(
+    file: string,
+    parse: (text: string) => T | undefined,
+    seen: Observation<T>,
+    guard: string,
+    what: string,
+    remove: () => Promise<void>,
+  ): Promise<boolean> {
+    try {
+      const now = await this.#observe(file, parse);
+      if (now === undefined) return true;
+      if (!unchanged(now, seen)) return false;
+      await remove();
       return true;
     } catch (error) {
       if (errorCode(error) === 'ENOENT') return true;
       if (error instanceof TokenBackendError) throw error;
-      throw this.#error(`cannot remove the abandoned lock file ${this.path}`, error);
+      throw this.#error(`cannot remove the abandoned ${what} ${file}`, error);
     } finally {
-      await fs.rm(this.breakPath, { force: true });
+      await fs.rm(guard, { force: true });
     }
   }
 
@@ -481,7 +302,7 @@ export class LockFile {
    * takeover never removes the break file of a live breaker that replaced the dead one.
    */
   async #takeOver(dead: Observation<BreakRecord>): Promise<boolean> {
-    if (!(await this.#createWith(this.#takeoverPath, me(), 'the takeover file'))) {
+    if (!(await this.#createWith(this.#takeoverPath, currentHolder(), 'the takeover file'))) {
       // Taking over takes microseconds: a guard this old belongs to a process that died doing it.
       try {
         const stat = await fs.lstat(this.#takeoverPath);
@@ -491,11 +312,9 @@ export class LockFile {
       }
       return false;
     }
-    try {
-      const now = await this.#observe(this.breakPath, parseBreakRecord);
-      if (now === undefined) return true;
-      if (now.ino !== dead.ino || now.mtimeMs !== dead.mtimeMs || now.info?.id !== dead.info?.id) return false;
+    return this.#removeIfUnchanged(this.breakPath, parseBreakRecord, dead, this.#takeoverPath, 'break file', async () => {
       const holder = dead.info?.holder;
+      // The dead holder's leftovers go first: the break file is the record that they are still to go.
       if (holder && diedHere(holder)) await this.#cleanUpAfter(holder.pid);
       await fs.unlink(this.breakPath);
       this.#logger.warn(`${this.#owner.backend}: removed the break file of a breaker that died`, {
@@ -504,14 +323,7 @@ export class LockFile {
         breakerHost: dead.info?.hostname,
         holderPid: holder?.pid,
       });
-      return true;
-    } catch (error) {
-      if (errorCode(error) === 'ENOENT') return true;
-      if (error instanceof TokenBackendError) throw error;
-      throw this.#error(`cannot remove the abandoned break file ${this.breakPath}`, error);
-    } finally {
-      await fs.rm(this.#takeoverPath, { force: true });
-    }
+    });
   }
 
   async #cleanUpAfter(pid: number): Promise<void> {
@@ -533,8 +345,4 @@ export class LockFile {
   #error(what: string, cause: unknown): TokenBackendError {
     return new TokenBackendError(`${this.#owner.backend}: ${what} (${errorCode(cause) ?? 'error'})`, { ...this.#owner, cause });
   }
-}
-
-function parseHolderText(text: string): LockHolder | undefined {
-  return parseHolder(parseJson(text));
 }
