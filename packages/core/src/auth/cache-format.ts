@@ -229,6 +229,22 @@ export function restampAccessToken(cache: CacheJson, secret: string, offsetMs: n
   return changed;
 }
 
+/**
+ * msal-node stamps the access tokens it writes with `Date.now()`; an injected clock (the
+ * emulator's, a test's) may differ by `offsetMs`, so the tokens of msal-node's fresh `output` that
+ * are new against `known` are moved into that clock, making the stored `expires_on` right for
+ * every process sharing it. Changes `output` in place (it is msal-node's own copy).
+ */
+export function restampNewAccessTokens(output: CacheJson, known: CacheJson, offsetMs: number): void {
+  if (Math.abs(offsetMs) < 1000) return;
+  const before = known['AccessToken'] ?? {};
+  for (const [key, entry] of Object.entries(output['AccessToken'] ?? {})) {
+    const previous = before[key];
+    if (previous !== undefined && previous['secret'] === entry['secret']) continue;
+    restampAccessToken({ AccessToken: { [key]: entry } }, String(entry['secret']), offsetMs);
+  }
+}
+
 /** A new empty cache. */
 export function emptyCache(): CacheJson {
   return { Account: {}, IdToken: {}, AccessToken: {}, RefreshToken: {}, AppMetadata: {} };

@@ -4,7 +4,7 @@
  * msal-node that user's entries alone and put back what msal-node returns, instead of copying the
  * whole cache (8 MiB at 1,000 users) in and out of msal-node twice per refresh.
  */
-import type { CacheEntry, CacheJson } from './cache-format.js';
+import { listAccounts, type CachedAccount, type CacheEntry, type CacheJson } from './cache-format.js';
 
 /** The sections whose entries belong to one account (AppMetadata is shared by all). */
 export const ACCOUNT_SECTIONS = ['Account', 'IdToken', 'AccessToken', 'RefreshToken'] as const;
@@ -93,4 +93,21 @@ export function copySections(cache: CacheJson): CacheJson {
   const copy: CacheJson = {};
   for (const [name, section] of Object.entries(cache)) copy[name] = { ...section };
   return copy;
+}
+
+/** The accounts of one cache state, by id and by lower-case username (the first one of a name wins). */
+export interface AccountList {
+  all: CachedAccount[];
+  byId: Map<string, CachedAccount>;
+  byName: Map<string, CachedAccount>;
+}
+
+export function accountListOf(cache: CacheJson): AccountList {
+  const all = listAccounts(cache);
+  const byName = new Map<string, CachedAccount>();
+  for (const account of all) {
+    const name = account.username.toLowerCase();
+    if (!byName.has(name)) byName.set(name, account);
+  }
+  return { all, byId: new Map(all.map((a) => [a.homeAccountId, a])), byName };
 }

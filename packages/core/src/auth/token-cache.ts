@@ -9,11 +9,10 @@ import {
   emptyCache,
   findAccessToken,
   hasRefreshToken,
-  listAccounts,
   mergeCaches,
   parseCache,
   refreshTokenClients,
-  restampAccessToken,
+  restampNewAccessTokens,
   type AccessTokenQuery,
   type CachedAccount,
   type CacheJson,
@@ -21,17 +20,18 @@ import {
   type FoundAccessToken,
 } from './cache-format.js';
 import { CacheLock } from './cache-lock.js';
-import { applyMsalOutput, indexByAccount, msalSectionsOf, viewOf, type AccountEntries } from './cache-partition.js';
+import {
+  accountListOf,
+  applyMsalOutput,
+  indexByAccount,
+  msalSectionsOf,
+  viewOf,
+  type AccountEntries,
+  type AccountList,
+} from './cache-partition.js';
 import { readLegacyToken, type LegacyToken } from './legacy-token.js';
 
 const MAX_SAVE_ATTEMPTS = 8;
-
-/** The accounts of one cache state, by id and by lower-case username. */
-interface AccountList {
-  all: CachedAccount[];
-  byId: Map<string, CachedAccount>;
-  byName: Map<string, CachedAccount>;
-}
 
 /**
  * The token cache: the only reader and writer of MSAL's cache JSON, for core and for msal-node.
@@ -98,7 +98,7 @@ export class TokenCache {
       afterCacheAccess: async (context: TokenCacheContext): Promise<void> => {
         if (!context.cacheHasChanged) return;
         const output = JSON.parse(context.tokenCache.serialize()) as CacheJson;
-        this.#restampNew(output);
+        restampNewAccessTokens(output, this.#snapshot, this.#clock.now() - Date.now());
         const { cache, replaced } = applyMsalOutput(this.#snapshot, output, focusOf());
         if (this.#index !== undefined) {
           for (const id of replaced) this.#index.delete(id);
@@ -173,15 +173,7 @@ export class TokenCache {
   }
 
   #accountList(): AccountList {
-    if (this.#accounts === undefined) {
-      const all = listAccounts(this.#snapshot);
-      const byName = new Map<string, CachedAccount>();
-      for (const account of all) {
-        const name = account.username.toLowerCase();
-        if (!byName.has(name)) byName.set(name, account);
-      }
-      this.#accounts = { all, byId: new Map(all.map((a) => [a.homeAccountId, a])), byName };
-    }
+    this.#accounts ??= accountListOf(this.#snapshot);
     return this.#accounts;
   }
 
@@ -310,23 +302,6 @@ export class TokenCache {
 
   #saves: Promise<unknown> = Promise.resolve();
   #pendingSave = false;
-
-  /**
-   * msal-node stamps the access tokens it writes with `Date.now()`; an injected clock (the
-   * emulator's, a test's) may differ, so the ones new in `output` are moved into that clock,
-   * making the stored `expires_on` right for every process sharing it. `output` is msal-node's
-   * fresh copy: changing it in place touches nothing else.
-   */
-  #restampNew(output: CacheJson): void {
-    const offsetMs = this.#clock.now() - Date.now();
-    if (Math.abs(offsetMs) < 1000) return;
-    const known = this.#snapshot['AccessToken'] ?? {};
-    for (const [key, entry] of Object.entries(output['AccessToken'] ?? {})) {
-      const before = known[key];
-      if (before !== undefined && before['secret'] === entry['secret']) continue;
-      restampAccessToken({ AccessToken: { [key]: entry } }, String(entry['secret']), offsetMs);
-    }
-  }
 
   async #persist(): Promise<void> {
     this.#dirty = false;
