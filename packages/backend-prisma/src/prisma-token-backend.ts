@@ -15,12 +15,10 @@ import type { PrismaLockStrategy } from './lock-strategy.js';
 import { acquirePostgresAdvisoryLock, type PostgresAdvisoryLockStrategy } from './postgres-advisory-lock.js';
 import type { PrismaTokenDelegate, PrismaWhereOf } from './prisma-delegate.js';
 import { describePrismaError, isUniqueViolation, prismaErrorCode, safeCause } from './prisma-errors.js';
-import type { RowLeaseLockStrategy } from './row-lease-lock.js';
+import { rowLeaseLock, type RowLeaseLockStrategy } from './row-lease-lock.js';
 
 const BACKEND = 'PrismaTokenBackend';
 const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
-const DEFAULT_LEASE_MS = 60_000;
-const DEFAULT_LEASE_POLL_MS = 100;
 /** Versions of rows this backend creates start at a random value below this (see `#initialVersion`). */
 const INITIAL_VERSION_RANGE = 2 ** 30;
 
@@ -221,46 +219,33 @@ export class PrismaTokenBackend<D extends PrismaTokenDelegate = PrismaTokenDeleg
   }
 
   #leaseLock(strategy: RowLeaseLockStrategy): (options?: LockOptions) => Promise<ReleaseLock> {
-    const field = strategy.field;
-    if (typeof field !== 'string' || field === '' || field === this.#tokenField || field === this.#versionField) {
-      throw new TypeError(`${BACKEND}: lockStrategy.field must name a DateTime? column other than the token and version fields`);
-    }
-    const leaseMs = strategy.leaseMs ?? DEFAULT_LEASE_MS;
-    const pollMs = strategy.pollMs ?? DEFAULT_LEASE_POLL_MS;
-    if (!(leaseMs > 0) || !(pollMs > 0)) throw new TypeError(`${BACKEND}: lockStrategy.leaseMs and pollMs must be positive`);
-
-    return async (lockOptions?: LockOptions): Promise<ReleaseLock> => {
-      const timeoutMs = lockOptions?.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const now = Date.now();
-        // The lease's end doubles as the holder's identity: release clears only this exact value,
-        // so a holder whose lease expired cannot free the lock of the process that took it over.
-        const until = new Date(now + leaseMs);
-        const { count } = await this.#call('take the lock on', [], () =>
-          this.#delegate.updateMany({
-            where: { ...this.#where, OR: [{ [field]: null }, { [field]: { lt: new Date(now) } }] },
-            data: { [field]: until },
-          }),
-        );
-        if (count > 0 || (await this.#createLeasedRow(field, until))) {
-          this.#logger.debug(`${BACKEND}: lock acquired`, { location: this.#location });
-          let released: Promise<void> | undefined;
-          return () =>
-            (released ??= this.#call('release the lock on', [], () =>
-              this.#delegate.updateMany({ where: { ...this.#where, [field]: until }, data: { [field]: null } }),
-            ).then(() => undefined));
-        }
-        const wait = Math.min(pollMs * (0.5 + Math.random()), deadline - Date.now());
-        if (wait <= 0) {
-          throw new TokenBackendError(
-            `${BACKEND} could not take the lock for ${this.#location} within ${timeoutMs} ms (another process holds the lease in ${field})`,
-            { backend: BACKEND, location: this.#location },
+    return rowLeaseLock(
+      strategy,
+      {
+        takeIfFree: async (field, until, now) =>
+          (
+            await this.#call('take the lock on', [], () =>
+              this.#delegate.updateMany({
+                where: { ...this.#where, OR: [{ [field]: null }, { [field]: { lt: now } }] },
+                data: { [field]: until },
+              }),
+            )
+          ).count,
+        createHolding: (field, until) => this.#createLeasedRow(field, until),
+        clear: async (field, until) => {
+          await this.#call('release the lock on', [], () =>
+            this.#delegate.updateMany({ where: { ...this.#where, [field]: until }, data: { [field]: null } }),
           );
-        }
-        await new Promise((resolve) => setTimeout(resolve, wait));
-      }
-    };
+        },
+      },
+      {
+        backend: BACKEND,
+        location: this.#location,
+        reservedFields: [this.#tokenField, this.#versionField],
+        defaultTimeoutMs: DEFAULT_LOCK_TIMEOUT_MS,
+        onAcquired: () => this.#logger.debug(`${BACKEND}: lock acquired`, { location: this.#location }),
+      },
+    );
   }
 
   /**
