@@ -8,7 +8,8 @@ import { readLine, writeLine } from './auth/console-prompt.js';
 import type { Credentials } from './auth/credentials.js';
 import type { DeviceCodeInfo } from './auth/flows/device-code.js';
 import { signInInteractively, type ConsentHandler } from './auth/flows/interactive.js';
-import { Connection, type AuthFlowType, type AuthorizationFlow, type AuthorizationUrlOptions, type ConnectionOptions, type UserConnection } from './connection.js';
+import { Connection } from './connection.js';
+import type { AuthFlowType, AuthorizationFlow, AuthorizationUrlOptions, ConnectionOptions, UserConnection } from './connection-options.js';
 import type { AccessToken, GetTokenOptions, TokenCredential } from './token-credential.js';
 import type { GraphSession } from './graph/graph-session.js';
 

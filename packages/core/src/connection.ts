@@ -28,16 +28,6 @@ import type {
   UserConnection,
 } from './connection-options.js';
 
-export type {
-  AuthFlowType,
-  AuthorizationFlow,
-  AuthorizationUrlOptions,
-  Clock,
-  ConnectionOptions,
-  GetAccessTokenOptions,
-  OnBehalfOfConnection,
-  UserConnection,
-} from './connection-options.js';
 
 /**
  * The authenticated link to Microsoft 365: msal-node for the OAuth flows, the token cache kept

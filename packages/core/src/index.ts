@@ -68,17 +68,17 @@ export {
   type UserAccount,
 } from './account.js';
 export { PartitionedAccounts, type PartitionedAccountsOptions } from './partitioned-accounts.js';
-export {
-  Connection,
-  type ConnectionOptions,
-  type AuthFlowType,
-  type AuthorizationFlow,
-  type AuthorizationUrlOptions,
-  type Clock,
-  type GetAccessTokenOptions,
-  type UserConnection,
-  type OnBehalfOfConnection,
-} from './connection.js';
+export { Connection } from './connection.js';
+export type {
+  ConnectionOptions,
+  AuthFlowType,
+  AuthorizationFlow,
+  AuthorizationUrlOptions,
+  Clock,
+  GetAccessTokenOptions,
+  UserConnection,
+  OnBehalfOfConnection,
+} from './connection-options.js';
 export type {
   ClientCertificate,
   ClientAssertionCredential,

@@ -4,7 +4,7 @@ import { Account, type AccountOptions } from '../src/account.js';
 import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
 import { AuthenticationError, InteractionRequiredError, InvalidCredentialsError } from '../src/errors.js';
 import { MSGraphProtocol } from '../src/protocol.js';
-import type { AuthorizationFlow } from '../src/connection.js';
+import type { AuthorizationFlow } from '../src/connection-options.js';
 
 describe('sign-in flows against the emulator', () => {
   let emu: Emulator;
