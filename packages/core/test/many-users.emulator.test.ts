@@ -2,8 +2,9 @@
 // user's token. 50 seeded users signed in to one cache, then 1,000 interleaved calls, every token
 // decoded and its upn/oid checked against the user the call was for.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Account, MemoryTokenBackend, MSGraphProtocol, type AccountOptions } from '@o365/core';
+import { Account, MemoryTokenBackend, type AccountOptions } from '@o365/core';
 import { startEmulator, type Emulator, type SeedUser } from '@o365/emulator';
+import { emulatorAccountOptions } from './support/emulator-account-options.js';
 import { seedWithUsers, tokenClaims as claims } from './support/many-users-seed.js';
 
 const USERS = 50;
@@ -23,15 +24,7 @@ describe('many users on one Account', () => {
   let users: SeedUser[];
   const backend = new MemoryTokenBackend();
   const accounts: Account[] = [];
-  const options = (extra: AccountOptions = {}): AccountOptions => ({
-    tenantId: emu.defaults.tenantId,
-    authorityHost: emu.authorityHost,
-    protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
-    tls: { ca: emu.ca },
-    clock: { now: () => emu.clock.now() },
-    tokenBackend: backend,
-    ...extra,
-  });
+  const options = (extra: AccountOptions = {}): AccountOptions => emulatorAccountOptions(emu, backend, extra);
   const track = (account: Account): Account => {
     accounts.push(account);
     return account;

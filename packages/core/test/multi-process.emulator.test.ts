@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runJsonChild } from './support/json-child.js';
 import { Account, type AccountOptions } from '../src/account.js';
 import { FileSystemTokenBackend } from '../src/backends/file-system-backend.js';
 import { MemoryTokenBackend } from '../src/backends/memory-backend.js';
@@ -19,27 +19,7 @@ interface ChildResult {
 }
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'support', 'multi-process-child.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as ChildResult);
-      } catch {
-        reject(new Error(`child printed no result: ${out} ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runJsonChild<ChildResult>(join(__dirname, 'support', 'multi-process-child.ts'), env);
 }
 
 type Cache = Record<string, Record<string, Record<string, string>>>;

@@ -2,8 +2,9 @@
 // what it gives back must replace that account's entries only, and a sign-in running at the same
 // time (msal-node's other application, shown the whole cache) must lose nothing of either.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Account, MemoryTokenBackend, MSGraphProtocol, type AccountOptions } from '@o365/core';
+import { Account, MemoryTokenBackend, type AccountOptions } from '@o365/core';
 import { startEmulator, type Emulator, type SeedUser } from '@o365/emulator';
+import { emulatorAccountOptions } from './support/emulator-account-options.js';
 import { seedWithUsers, tokenClaims } from './support/many-users-seed.js';
 
 type Cache = Record<string, Record<string, Record<string, unknown>>>;
@@ -27,15 +28,8 @@ describe("the token cache shows msal-node one account's entries", () => {
   let emu: Emulator;
   let users: SeedUser[];
   const accounts: Account[] = [];
-  const options = (backend: MemoryTokenBackend, extra: AccountOptions = {}): AccountOptions => ({
-    tenantId: emu.defaults.tenantId,
-    authorityHost: emu.authorityHost,
-    protocol: new MSGraphProtocol({ graphUrl: emu.graphUrl }),
-    tls: { ca: emu.ca },
-    clock: { now: () => emu.clock.now() },
-    tokenBackend: backend,
-    ...extra,
-  });
+  const options = (backend: MemoryTokenBackend, extra: AccountOptions = {}): AccountOptions =>
+    emulatorAccountOptions(emu, backend, extra);
   const track = (account: Account): Account => {
     accounts.push(account);
     return account;

@@ -88,13 +88,6 @@ export function msalSectionsOf(cache: CacheJson): CacheJson {
   return view;
 }
 
-/** A copy that owns its sections (entries shared): what was stored, kept as the merge base. */
-export function copySections(cache: CacheJson): CacheJson {
-  const copy: CacheJson = {};
-  for (const [name, section] of Object.entries(cache)) copy[name] = { ...section };
-  return copy;
-}
-
 /** The accounts of one cache state, by id and by lower-case username (the first one of a name wins). */
 export interface AccountList {
   all: CachedAccount[];

@@ -19,6 +19,8 @@ import { msalLoggerOptions } from './msal-logger.js';
 import { MsalNetworkClient } from './network-client.js';
 import type { TokenCache } from './token-cache.js';
 
+type MsalApplication = PublicClientApplication | ConfidentialClientApplication;
+
 /** Options of {@link MsalClient}. */
 export interface MsalClientOptions {
   clientId: string;
@@ -42,8 +44,7 @@ export interface MsalClientOptions {
 export class MsalClient {
   readonly #options: MsalClientOptions;
   readonly #network: MsalNetworkClient;
-  #app: Promise<PublicClientApplication | ConfidentialClientApplication> | undefined;
-  #accountApp: Promise<PublicClientApplication | ConfidentialClientApplication> | undefined;
+  readonly #apps = new Map<'whole' | 'account', Promise<MsalApplication>>();
 
   constructor(options: MsalClientOptions) {
     this.#options = options;
@@ -66,15 +67,8 @@ export class MsalClient {
   }
 
   /** The application for sign-ins and on-behalf-of: msal-node sees the whole cache. */
-  application(): Promise<PublicClientApplication | ConfidentialClientApplication> {
-    if (this.#app === undefined) {
-      const app = this.#build(this.#options.cache.plugin);
-      this.#app = app;
-      app.catch(() => {
-        if (this.#app === app) this.#app = undefined;
-      });
-    }
-    return this.#app;
+  application(): Promise<MsalApplication> {
+    return this.#built('whole', this.#options.cache.plugin);
   }
 
   /**
@@ -82,18 +76,25 @@ export class MsalClient {
    * one at a time: msal-node sees that account's entries only, in an in-memory cache of its own
    * that no sign-in running meanwhile replaces.
    */
-  #accountApplication(): Promise<PublicClientApplication | ConfidentialClientApplication> {
-    if (this.#accountApp === undefined) {
-      const app = this.#build(this.#options.cache.accountPlugin);
-      this.#accountApp = app;
-      app.catch(() => {
-        if (this.#accountApp === app) this.#accountApp = undefined;
-      });
-    }
-    return this.#accountApp;
+  #accountApplication(): Promise<MsalApplication> {
+    return this.#built('account', this.#options.cache.accountPlugin);
   }
 
-  async #build(cachePlugin: ICachePlugin): Promise<PublicClientApplication | ConfidentialClientApplication> {
+  /** Each application is built once; a failed build is forgotten, so the next call tries again. */
+  #built(kind: 'whole' | 'account', cachePlugin: ICachePlugin): Promise<MsalApplication> {
+    let app = this.#apps.get(kind);
+    if (app === undefined) {
+      const building = this.#build(cachePlugin);
+      app = building;
+      this.#apps.set(kind, building);
+      building.catch(() => {
+        if (this.#apps.get(kind) === building) this.#apps.delete(kind);
+      });
+    }
+    return app;
+  }
+
+  async #build(cachePlugin: ICachePlugin): Promise<MsalApplication> {
     const { clientId, credential, authority, http, logger, trustKey, clientCapabilities } = this.#options;
     let authorityMetadata: string;
     try {

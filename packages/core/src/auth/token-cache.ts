@@ -201,11 +201,6 @@ export class TokenCache {
     if (this.#legacy) throw this.#legacy;
   }
 
-  /** Whether msal-node changed the cache since the last save. */
-  get dirty(): boolean {
-    return this.#dirty;
-  }
-
   /** Loads the backend once (concurrent callers share the read). */
   ensureLoaded(): Promise<void> {
     if (this.#loaded === undefined) {

@@ -3,10 +3,10 @@
 // a fresh node process, which is the only place "not loaded yet" can be observed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startEmulator, type Emulator } from '@o365/emulator';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runJsonChild } from '../support/json-child.js';
 import { Account } from '../../src/account.js';
 import { FileSystemTokenBackend } from '../../src/backends/file-system-backend.js';
 import { MSGraphProtocol } from '../../src/protocol.js';
@@ -18,27 +18,7 @@ interface ChildResult {
 }
 
 function runChild(env: Record<string, string>): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '..', 'support', 'undici-load-child.ts')], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', () => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        resolve(JSON.parse(line) as ChildResult);
-      } catch {
-        reject(new Error(`child printed no result: ${out} ${err.slice(0, 2000)}`));
-      }
-    });
-  });
+  return runJsonChild<ChildResult>(join(__dirname, '..', 'support', 'undici-load-child.ts'), env);
 }
 
 describe('undici is loaded on the first request, not on import', () => {
